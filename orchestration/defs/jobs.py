@@ -1,0 +1,35 @@
+"""Jobs: the same asset graph, cut where a run must change shape.
+
+`ldis run` (and the landing sensor) execute, in order: the register; every cycle's ingest, validation
+and one dbt build (one run over all cycles); each cycle's audit and publication (one run per cycle,
+so one cycle's failed audit blocks only that cycle); then the snapshot.
+"""
+
+from dagster import AssetKey, AssetSelection, define_asset_job
+
+from orchestration.defs.partitions import cycles
+
+register_job = define_asset_job(
+    "register_job", selection=AssetSelection.assets(AssetKey(["validated", "register_organisations"])),
+    description="Read the landing zone's register (the only source of organisations).",
+)
+
+collect_job = define_asset_job(
+    "collect_job",
+    selection=AssetSelection.groups("collection", "org_returns", "warehouse")
+    - AssetSelection.assets(AssetKey(["validated", "register_organisations"])),
+    partitions_def=cycles,
+    description="Ingest, validate and build the marts for a range of cycles (one dbt invocation).",
+)
+
+publish_cycle_job = define_asset_job(
+    "publish_cycle_job",
+    selection=AssetSelection.assets("cycle_candidate", "published_cycle"),
+    partitions_def=cycles,
+    description="Write-audit-publish one cycle: a failing audit blocks that cycle only.",
+)
+
+snapshot_job = define_asset_job(
+    "snapshot_job", selection=AssetSelection.assets("warehouse_snapshot"),
+    description="Build the analysts' snapshot from every published cycle and swap it in.",
+)

@@ -1,0 +1,49 @@
+"""Validate: file rules F01-F06 and the GX suites for the item rules, per cycle."""
+
+from __future__ import annotations
+
+from dagster import AssetDep, AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
+
+from orchestration.defs.partitions import cycles, single_run
+from orchestration.lib.org_returns import validate_org_returns
+from orchestration.lib.register import current_organisations, current_participants
+from orchestration.resources import LdisSettings
+
+VALIDATED_RETURNS = ["org_return_versions", "org_return_items", "flags"]
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(["validated", name], group_name="org_returns",
+                  deps=[AssetDep(["raw", "org_return_files"]), AssetDep(["raw", "org_return_responses"]),
+                        AssetDep(["validated", "register_organisations"]), AssetDep(["validated", "participants"])],
+                  description=description)
+        for name, description in [
+            ("org_return_versions", "Accepted workbooks (no file-level error) with their Submitted at."),
+            ("org_return_items", "The prepared item frame the GX suite validated, for every accepted version."),
+            ("flags", "Every flag raised on every file and workbook version (file rules and GX item rules)."),
+        ]
+    ],
+    partitions_def=cycles,
+    backfill_policy=single_run,
+)
+def org_return_validation(context: AssetExecutionContext, ldis: LdisSettings):
+    """Judge every workbook of the cycle (F01-F06), then its items with the GX suites (R01-R05)."""
+    settings = ldis.get()
+    organisations = current_organisations(settings.validated_dir)
+    metadata: dict[str, str] = {}
+    for key in context.partition_keys:
+        cycle_year = int(key)
+        if not organisations:
+            context.log.error(f"cycle {key}: no register, so no workbook can be validated")
+            metadata[key] = "not validated: no register"
+            continue
+        participants_frame = current_participants(settings.validated_dir, cycle_year)
+        summary = validate_org_returns(
+            settings.raw_dir, settings.validated_dir, cycle_year, organisations,
+            participants_frame if participants_frame.height else None,
+        )
+        metadata[key] = f"{summary.accepted}/{summary.workbooks} accepted; flags {summary.flags_by_rule}"
+        context.log.info(f"cycle {key}: {metadata[key]}")
+    for name in VALIDATED_RETURNS:
+        yield MaterializeResult(asset_key=AssetKey(["validated", name]), metadata=metadata)

@@ -1,0 +1,143 @@
+"""Parquet datasets of the raw and validated layers (see docs/design.md).
+
+Raw datasets are append-only: each ingest batch writes one new part file per cycle, named by the
+content hashes it holds, so a re-run writes nothing and a crash never leaves a half file (parts are
+written to a temporary name and renamed). Validated datasets are replaced whole per cycle.
+Every dataset directory carries `_empty.parquet`, a zero-row file with the full schema, so readers
+(DuckDB, dbt, Spark) never fail on a glob that matches nothing yet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+UTC_TS = pl.Datetime("us", "UTC")
+
+SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+    "received_files": {
+        "file_hash": pl.String, "source": pl.String, "cycle_year": pl.Int32,
+        "landing_path": pl.String, "size_bytes": pl.Int64, "archived_at": UTC_TS,
+        "archive_seq": pl.Int64,
+    },
+    "register_organisations": {
+        "file_hash": pl.String, "org_code": pl.String, "org_name": pl.String,
+        "provider_type": pl.String, "org_type": pl.String, "region": pl.String,
+    },
+    "participants": {
+        "file_hash": pl.String, "cycle_year": pl.Int32, "org_code": pl.String,
+        "registered_org_return": pl.Boolean, "registered_staff_survey": pl.Boolean,
+        "registered_service_user_survey": pl.Boolean,
+    },
+    "org_return_files": {
+        "file_hash": pl.String, "cycle_year": pl.Int32, "landing_path": pl.String,
+        "archive_seq": pl.Int64, "archived_at": UTC_TS, "parse_status": pl.String,
+        "parse_detail": pl.String, "org_code": pl.String, "org_name": pl.String,
+        "collection_year_raw": pl.String, "submitted_by": pl.String, "submitted_at": UTC_TS,
+        "submitted_at_raw": pl.String, "template_version": pl.String,
+    },
+    "org_return_responses": {
+        "file_hash": pl.String, "cycle_year": pl.Int32, "row_number": pl.Int32,
+        "item_id": pl.String, "response_raw": pl.String, "comment": pl.String,
+    },
+}
+
+VALIDATED_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+    # the current register and participants (the versions in the landing zone now)
+    "register_organisations": {
+        "file_hash": pl.String, "org_code": pl.String, "org_name": pl.String,
+        "provider_type": pl.String, "org_type": pl.String, "region": pl.String,
+    },
+    "participants": {
+        "file_hash": pl.String, "cycle_year": pl.Int32, "org_code": pl.String,
+        "registered_org_return": pl.Boolean, "registered_staff_survey": pl.Boolean,
+        "registered_service_user_survey": pl.Boolean,
+    },
+    # what the run could not do for want of a file (e.g. no register): one row per problem
+    "collection_notes": {
+        "cycle_year": pl.Int32, "source": pl.String, "severity": pl.String, "message": pl.String,
+    },
+    "org_return_versions": {
+        "file_hash": pl.String, "cycle_year": pl.Int32, "org_code": pl.String,
+        "submitted_at": UTC_TS, "archive_seq": pl.Int64, "landing_path": pl.String,
+    },
+    "org_return_items": {
+        "file_hash": pl.String, "cycle_year": pl.Int32, "org_code": pl.String,
+        "item_id": pl.String, "response_type": pl.String, "response_raw": pl.String,
+        "response_norm": pl.String, "applies": pl.Boolean, "follow_on_live": pl.Boolean,
+        "na_allowed": pl.Boolean, "in_catalogue": pl.Boolean,
+    },
+    "flags": {
+        "flag_id": pl.String, "cycle_year": pl.Int32, "org_code": pl.String,
+        "rule_id": pl.String, "severity": pl.String, "item_id": pl.String,
+        "file_hash": pl.String, "landing_path": pl.String, "response_key": pl.String,
+        "submitted_value": pl.String, "expected": pl.String, "message": pl.String,
+    },
+}
+
+
+def empty_frame(schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    return pl.DataFrame(schema=schema)
+
+
+def conform(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """Columns of the schema, in its order and types (missing ones null)."""
+    return frame.select(
+        [
+            (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
+            for name, dtype in schema.items()
+        ]
+    )
+
+
+def _write_atomically(frame: pl.DataFrame, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    frame.write_parquet(temporary, compression="zstd", statistics=True)
+    os.replace(temporary, target)
+
+
+def ensure_datasets(base: Path, schemas: dict[str, dict[str, pl.DataType]]) -> None:
+    for name, schema in schemas.items():
+        marker = base / name / "_empty.parquet"
+        if not marker.exists():
+            _write_atomically(empty_frame(schema), marker)
+
+
+def batch_key(hashes: Iterable[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(set(hashes))).encode()).hexdigest()[:16]
+
+
+def append(base: Path, name: str, frame: pl.DataFrame, cycle_year: int | None, key: str) -> Path | None:
+    """Append a batch to a raw dataset (no-op for an empty frame or a batch already written)."""
+    if frame.is_empty():
+        return None
+    partition = f"cycle={cycle_year}" if cycle_year is not None else "cycle=none"
+    target = base / name / partition / f"part-{key}.parquet"
+    if not target.exists():
+        _write_atomically(conform(frame, SCHEMAS[name]), target)
+    return target
+
+
+def replace_partition(base: Path, name: str, frame: pl.DataFrame, partition: str) -> Path:
+    """Replace one partition of a validated dataset whole (e.g. partition 'source=x/cycle=2020')."""
+    target = base / name / partition / "data.parquet"
+    _write_atomically(conform(frame, VALIDATED_SCHEMAS[name]), target)
+    return target
+
+
+def glob(base: Path, name: str) -> str:
+    return str(base / name / "**" / "*.parquet")
+
+
+def read(base: Path, name: str, where: str = "") -> pl.DataFrame:
+    """Read a dataset (all its part files) with DuckDB; `where` is an optional SQL filter."""
+    query = f"select * from read_parquet(?, union_by_name = true, hive_partitioning = false) {where}"
+    with duckdb.connect() as con:
+        table = con.sql(query, params=[glob(base, name)]).to_arrow_table()
+    return pl.from_arrow(table)  # type: ignore[return-value]
