@@ -18,7 +18,7 @@ ASSET_MODULES = [returns_assets, quality_assets, warehouse_assets, publication_a
 
 def build_definitions(settings: Settings) -> Definitions:
     return Definitions(
-        assets=load_assets_from_modules(ASSET_MODULES),
+        assets=[*load_assets_from_modules(ASSET_MODULES), returns_assets.received_files],
         asset_checks=load_asset_checks_from_modules(ASSET_MODULES),
         jobs=[jobs.register_job, jobs.collect_job, jobs.publish_cycle_job, jobs.snapshot_job],
         sensors=[sensors.landing_zone_sensor],

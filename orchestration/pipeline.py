@@ -5,6 +5,7 @@ Kept apart from `cli.py` so tests and benchmarks call exactly what the command c
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -20,11 +21,26 @@ telemetry:
 """
 
 
+# Dagster's console logger at WARNING: the command prints its own summary; the full event log is in
+# the instance (the UI shows it).
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def step_durations(instance, run_id: str) -> dict[str, float]:
+    """Seconds per step of a finished run, from the instance's step statistics."""
+    return {
+        stats.step_key: stats.end_time - stats.start_time
+        for stats in instance.get_run_step_stats(run_id)
+        if stats.start_time is not None and stats.end_time is not None
+    }
+
+
 @dataclass
 class RunReport:
     cycles: list[int] = field(default_factory=list)
     published: dict[int, str] = field(default_factory=dict)
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    step_seconds: dict[str, float] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
 
@@ -34,6 +50,13 @@ def prepare_manifest() -> Path:
     Dagster needs the manifest to know the dbt assets; building it is a `dbt parse` (~4.5 s), so
     it is done once here, never at import time."""
     manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    lock_path = DBT_PROJECT_DIR / ".manifest.lock"
+    with lock_path.open("w") as lock:  # parallel test workers must not parse at the same time
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _prepare_manifest_locked(manifest)
+
+
+def _prepare_manifest_locked(manifest: Path) -> Path:
     sources = [p for pattern in ("models/**/*", "macros/**/*", "tests/**/*", "*.yml")
                for p in DBT_PROJECT_DIR.glob(pattern) if p.is_file()]
     sources += list((DBT_PROJECT_DIR.parent / "seeds" / "catalogue").glob("*.csv"))
@@ -87,8 +110,10 @@ def run_pipeline(settings: Settings) -> RunReport:
     def timed(stage: str, job_name: str, **kwargs: object) -> bool:
         begun = time.perf_counter()
         result = definitions.resolve_job_def(job_name).execute_in_process(
-            instance=instance, raise_on_error=False, **kwargs)  # type: ignore[arg-type]
+            instance=instance, raise_on_error=False, run_config=QUIET, **kwargs)  # type: ignore[arg-type]
         report.stage_seconds[stage] = report.stage_seconds.get(stage, 0.0) + time.perf_counter() - begun
+        for step, seconds in step_durations(instance, result.run_id).items():
+            report.step_seconds[step] = report.step_seconds.get(step, 0.0) + seconds
         if not result.success:
             failed = [e.step_key for e in result.all_events if e.is_step_failure]
             report.problems.append(f"{job_name} {kwargs.get('partition_key', '')}: failed steps {failed}")

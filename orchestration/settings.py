@@ -69,6 +69,8 @@ class Settings:
             "LDIS_RAW_DIR": str(self.raw_dir.resolve()),
             "LDIS_VALIDATED_DIR": str(self.validated_dir.resolve()),
             "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+            "DBT_LOG_PATH": str((self.state / "dbt_logs").resolve()),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
 
 

@@ -9,15 +9,17 @@ from dagster import AssetKey, AssetSelection, define_asset_job
 
 from orchestration.defs.partitions import cycles
 
+REGISTER = AssetSelection.assets(AssetKey(["raw", "register_organisations"]),
+                                 AssetKey(["validated", "register_organisations"]))
+
 register_job = define_asset_job(
-    "register_job", selection=AssetSelection.assets(AssetKey(["validated", "register_organisations"])),
+    "register_job", selection=REGISTER,
     description="Read the landing zone's register (the only source of organisations).",
 )
 
 collect_job = define_asset_job(
     "collect_job",
-    selection=AssetSelection.groups("collection", "org_returns", "warehouse")
-    - AssetSelection.assets(AssetKey(["validated", "register_organisations"])),
+    selection=AssetSelection.groups("collection", "org_returns", "warehouse") - REGISTER,
     partitions_def=cycles,
     description="Ingest, validate and build the marts for a range of cycles (one dbt invocation).",
 )

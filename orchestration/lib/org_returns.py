@@ -116,7 +116,7 @@ def judge_files(
     for row in files.sort("archive_seq").iter_rows(named=True):
         path, file_hash = row["landing_path"], row["file_hash"]
         code = row["org_code"]
-        known_org = code if code in organisations else None
+        known_org = code or None  # empty only when the file's organisation cannot be read
         common = {"cycle_year": cycle_year, "file_hash": file_hash, "landing_path": path, "id_extra": file_hash}
         if row["parse_status"] == "unreadable":
             judgement.flags.append(make_flag(org_code=None, rule_id="F01", detail=row["parse_detail"],
@@ -131,7 +131,7 @@ def judge_files(
             detail = f"Cover field 'Submitted at' is not an ISO 8601 date-time ('{row['submitted_at_raw'] or ''}')"
             problems.append(make_flag(org_code=known_org, rule_id="F02", detail=detail,
                                       submitted_value=row["submitted_at_raw"], **common))
-        registered = known_org is not None and (registered_codes is None or code in registered_codes)
+        registered = code in organisations and (registered_codes is None or code in registered_codes)
         if not registered:
             problems.append(make_flag(org_code=known_org, rule_id="F03", submitted_value=code or "",
                                       expected="a trust registered for the organisational return", **common))

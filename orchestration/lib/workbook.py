@@ -113,22 +113,23 @@ def read_workbook(path: Path) -> WorkbookFacts:
         sheets = {_key(name): name for name in reader.sheet_names}
     except Exception as error:  # calamine's errors are varied; all mean "cannot open"
         return WorkbookFacts("unreadable", f"the workbook cannot be opened ({type(error).__name__})")
-    missing = [name for name in ("cover", "return") if name not in sheets]
-    if missing:
-        found = ", ".join(repr(name) for name in reader.sheet_names)
-        wanted = " and ".join(f"'{name.title()}'" for name in missing)
-        return WorkbookFacts("bad_template", f"sheet {wanted} is missing (sheets found: {found})")
     try:
-        cover_rows = _sheet_rows(reader, sheets["cover"])
-        return_rows = _sheet_rows(reader, sheets["return"])
+        cover_rows = _sheet_rows(reader, sheets["cover"]) if "cover" in sheets else None
+        return_rows = _sheet_rows(reader, sheets["return"]) if "return" in sheets else None
     except _TooLarge as error:
         return WorkbookFacts("unreadable", str(error))
     except Exception as error:
         return WorkbookFacts("unreadable", f"a sheet cannot be read ({type(error).__name__})")
-    cover, cover_problem = _read_cover(cover_rows)
+    # The Cover is read whenever it is there, so a flag on a faulty file can still name its trust.
+    cover, cover_problem = _read_cover(cover_rows) if cover_rows is not None else ({}, None)
+    missing = [name for name in ("cover", "return") if name not in sheets]
+    if missing:
+        found = ", ".join(repr(name) for name in reader.sheet_names)
+        wanted = " and ".join(f"'{name.title()}'" for name in missing)
+        return WorkbookFacts("bad_template", f"sheet {wanted} is missing (sheets found: {found})", cover)
     if cover_problem:
         return WorkbookFacts("bad_template", cover_problem, cover)
-    responses, return_problem = _read_return(return_rows)
+    responses, return_problem = _read_return(return_rows or [])
     if return_problem:
         return WorkbookFacts("bad_template", return_problem, cover)
     return WorkbookFacts("parsed", None, cover, responses)

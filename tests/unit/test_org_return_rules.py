@@ -129,7 +129,7 @@ def test_file_rules(landing: Path, tmp_path: Path) -> None:
     flags = flags_for(landing, tmp_path)
     by_rule = {rule: flags.filter(pl.col("rule_id") == rule) for rule in ("F01", "F03", "F04", "F05", "F06")}
     assert sorted(by_rule["F03"]["submitted_value"].to_list()) == ["RXN", "ZZZ"]
-    assert by_rule["F03"].filter(pl.col("submitted_value") == "ZZZ")["org_code"].to_list() == [None]
+    assert by_rule["F03"].filter(pl.col("submitted_value") == "ZZZ")["org_code"].to_list() == ["ZZZ"]
     assert by_rule["F04"]["org_code"].to_list() == ["RXB"]
     assert by_rule["F05"]["org_code"].to_list() == ["RXA"]
     assert by_rule["F06"]["landing_path"].to_list() == ["2020/org_returns/old template.xlsx"]

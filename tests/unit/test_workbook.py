@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from msoffcrypto.format.ooxml import OOXMLFile
 import pytest
+from msoffcrypto.format.ooxml import OOXMLFile
 
 from orchestration.lib.workbook import read_workbook
 from tests.builders import HEADER, write_workbook
@@ -32,6 +32,7 @@ def test_renamed_sheet_is_bad_template(tmp_path: Path) -> None:
     assert facts.parse_status == "bad_template"
     assert "sheet 'Return' is missing" in facts.parse_detail
     assert "'Data'" in facts.parse_detail
+    assert facts.cover["org_code"] == "RXA"  # the Cover still names the trust
 
 
 def test_missing_column_is_bad_template(tmp_path: Path) -> None:

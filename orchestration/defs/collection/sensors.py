@@ -1,7 +1,6 @@
 """Notice what arrives in the landing zone: new cycle folders become partitions, and a change in a
 cycle's files requests a collection run for that cycle only."""
 
-from __future__ import annotations
 
 import hashlib
 import json

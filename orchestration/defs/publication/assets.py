@@ -1,6 +1,5 @@
 """Publish: per-cycle write-audit-publish, then one snapshot swapped onto the analysts' file."""
 
-from __future__ import annotations
 
 from dagster import (
     AssetCheckExecutionContext,

@@ -1,6 +1,5 @@
 """Validate: file rules F01-F06 and the GX suites for the item rules, per cycle."""
 
-from __future__ import annotations
 
 from dagster import AssetDep, AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
 

@@ -1,8 +1,7 @@
 """Ingest: the register, each cycle's participants, and the organisational-return workbooks."""
 
-from __future__ import annotations
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, asset, multi_asset
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
 
 from orchestration.defs.partitions import cycles, single_run
 from orchestration.lib import rawstore
@@ -19,28 +18,36 @@ def open_archive(ldis: LdisSettings) -> Archive:
     return Archive(settings.archive_dir, settings.raw_dir)
 
 
-@asset(
-    key=AssetKey(["validated", "register_organisations"]),
-    group_name="collection",
-    description="The organisation register from the landing zone's register/organisations.csv "
-    "(archived by hash; every version kept in raw; the current one here).",
+@multi_asset(
+    specs=[
+        AssetSpec(["raw", "register_organisations"], group_name="collection",
+                  description="Every version of register/organisations.csv received."),
+        AssetSpec(["validated", "register_organisations"], group_name="collection",
+                  description="The current register: the file in the landing zone now (empty without it)."),
+    ],
 )
-def register_organisations(context: AssetExecutionContext, ldis: LdisSettings) -> MaterializeResult:
+def register_organisations(context: AssetExecutionContext, ldis: LdisSettings):
+    """The organisation register, the only source of organisations for a run."""
     settings = ldis.get()
     outcome = ingest_register(open_archive(ldis), settings.landing, settings.raw_dir, settings.validated_dir)
     if outcome["error"]:
         context.log.error(str(outcome["error"]))
-    return MaterializeResult(metadata={k: str(v) for k, v in outcome.items()})
+    for layer in ("raw", "validated"):
+        yield MaterializeResult(asset_key=AssetKey([layer, "register_organisations"]),
+                                metadata={k: str(v) for k, v in outcome.items()})
 
 
-@asset(
-    key=AssetKey(["validated", "participants"]),
-    group_name="collection",
+@multi_asset(
+    specs=[
+        AssetSpec(["raw", "participants"], group_name="collection",
+                  description="Every version of each cycle's participants.csv received."),
+        AssetSpec(["validated", "participants"], group_name="collection",
+                  description="Trusts registered for each cycle: the participants.csv in the landing zone now."),
+    ],
     partitions_def=cycles,
     backfill_policy=single_run,
-    description="Trusts registered for each cycle (<cycle>/participants.csv).",
 )
-def participants(context: AssetExecutionContext, ldis: LdisSettings) -> MaterializeResult:
+def participants(context: AssetExecutionContext, ldis: LdisSettings):
     settings = ldis.get()
     archive = open_archive(ldis)
     metadata: dict[str, str] = {}
@@ -49,7 +56,8 @@ def participants(context: AssetExecutionContext, ldis: LdisSettings) -> Material
         if outcome["error"]:
             context.log.warning(str(outcome["error"]))
         metadata[key] = f"{outcome['participants']} participants" + (f"; {outcome['error']}" if outcome["error"] else "")
-    return MaterializeResult(metadata=metadata)
+    for layer in ("raw", "validated"):
+        yield MaterializeResult(asset_key=AssetKey([layer, "participants"]), metadata=metadata)
 
 
 @multi_asset(
@@ -74,3 +82,10 @@ def org_return_workbooks(context: AssetExecutionContext, ldis: LdisSettings):
             totals[field] = totals.get(field, 0) + value
     for spec_key in (["raw", "org_return_files"], ["raw", "org_return_responses"]):
         yield MaterializeResult(asset_key=AssetKey(spec_key), metadata=totals)
+
+
+received_files = AssetSpec(
+    ["raw", "received_files"], group_name="collection",
+    description="The receipts ledger: one row per (landing path, content hash) first seen, with the time of "
+    "first archival. Appended by every ingest asset as it archives files.",
+)

@@ -1,6 +1,5 @@
 """dbt: staging -> intermediate -> marts in the working DuckDB, all cycles in one invocation."""
 
-from __future__ import annotations
 
 import os
 from collections.abc import Mapping
@@ -44,5 +43,7 @@ translator = LdisDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asse
 )
 def warehouse_models(context: AssetExecutionContext, dbt: LdisDbtCliResource, ldis: LdisSettings):
     """Build every cycle's models; the marts hold all cycles, so one build serves any partition range."""
-    os.environ.update(ldis.get().dbt_env())
-    yield from dbt.cli(["build"], context=context).stream()
+    settings = ldis.get()
+    os.environ.update(settings.dbt_env())
+    # A target folder per state directory keeps dbt's partial parsing between runs of one warehouse.
+    yield from dbt.cli(["build"], context=context, target_path=settings.state / "dbt_target").stream()

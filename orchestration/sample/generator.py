@@ -1,0 +1,102 @@
+"""generate_landing_zone: write the sample landing zone and return what was planted.
+
+Prongs are sibling modules. This one writes the register, the participants and the
+organisational returns; staff-survey, service-user-survey and incident-feed generators are meant
+to be called from `generate_landing_zone` after `_org_return_prong`, reading the same register and
+participants from the `Planted` they extend.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from orchestration.sample.oracle import RegisterRow
+from orchestration.sample.org_returns import Submission, generate_cycle
+from orchestration.sample.outcomes import current_truth, mark_current, planted_flags, workbook_record
+from orchestration.sample.participation import Participant, build_participants, select_registered
+from orchestration.sample.planted import ParticipantRow, Planted
+from orchestration.sample.register import Organisation, build_register
+
+ORGANISATIONS_HEADER = ["org_code", "org_name", "provider_type", "org_type", "region"]
+PROVIDERS_HEADER = [
+    "provider_code",
+    "provider_name",
+    "sector",
+    "setting_type",
+    "commissioner_code",
+    "org_code",
+    "training_certification",
+]
+PARTICIPANTS_HEADER = [
+    "org_code",
+    "registered_org_return",
+    "registered_staff_survey",
+    "registered_service_user_survey",
+]
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def write_register(root: Path, register: list[Organisation]) -> None:
+    write_csv(root / "register" / "organisations.csv", ORGANISATIONS_HEADER, [org.csv_row() for org in register])
+    # Providers come with the incident-feed prong; until then the file has the contract's header only.
+    write_csv(root / "register" / "providers.csv", PROVIDERS_HEADER, [])
+
+
+def write_submission(root: Path, submission: Submission) -> None:
+    path = root / str(submission.cycle) / "org_returns" / submission.filename
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(submission.data)
+    stamp = submission.arrived_at.astimezone(dt.UTC).timestamp()
+    os.utime(path, (stamp, stamp))
+
+
+def _participant_row(p: Participant) -> ParticipantRow:
+    return ParticipantRow(
+        p.cycle_year, p.org_code, p.registered_org_return, p.registered_staff_survey, p.registered_service_user_survey
+    )
+
+
+def _org_return_prong(root: Path, planted: Planted, register: list[Organisation], cycle: int) -> None:
+    registered = select_registered(planted.seed, register, cycle)
+    participants = build_participants(planted.seed, registered, cycle)
+    write_csv(root / str(cycle) / "participants.csv", PARTICIPANTS_HEADER, [p.csv_row() for p in participants])
+    planted.participants[cycle] = [_participant_row(p) for p in participants]
+    submissions = generate_cycle(planted.seed, cycle, register, registered)
+    mark_current(submissions)
+    for submission in submissions:
+        write_submission(root, submission)
+    codes = {org.org_code for org in registered}
+    planted.workbooks.extend(workbook_record(sub) for sub in submissions)
+    planted.flags.extend(planted_flags(submissions, codes))
+    planted.truth.update(current_truth(submissions))
+
+
+def generate_landing_zone(root: Path, seed: int = 2020, cycles: Sequence[int] = (2018, 2019, 2020)) -> Planted:
+    """Write a deterministic sample landing zone under `root` and return what was planted.
+
+    Same seed and cycles -> byte-identical files. Files of other names already under `root` are
+    left alone (use an empty directory).
+    """
+    root = Path(root)
+    register = build_register()
+    chosen = tuple(sorted(set(int(cycle) for cycle in cycles)))
+    planted = Planted(
+        seed=seed,
+        cycles=chosen,
+        register=[RegisterRow(*org.csv_row()) for org in register],
+    )
+    write_register(root, register)
+    for cycle in chosen:
+        _org_return_prong(root, planted, register, cycle)
+    return planted
