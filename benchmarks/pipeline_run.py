@@ -49,6 +49,7 @@ def main() -> None:
             cold = run_pipeline(settings)
             warm = run_pipeline(settings)
             results.append({"run": run, "cold": cold.stage_seconds, "rerun": warm.stage_seconds,
+                            "cold_steps": cold.step_seconds, "rerun_steps": warm.step_seconds,
                             "published": {str(k): v for k, v in cold.published.items()},
                             "problems": cold.problems + warm.problems})
     summary = {

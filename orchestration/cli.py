@@ -59,6 +59,7 @@ def _print_report(report, settings) -> None:
     print(f"timings: {timings}")
     print(f"published warehouse: {settings.warehouse}")
     print(f"reports: {settings.reports}")
+    print(f"run log: {report.log_path}")
     for problem in report.problems:
         print(f"problem: {problem}", file=sys.stderr)
 

@@ -5,6 +5,7 @@ Kept apart from `cli.py` so tests and benchmarks call exactly what the command c
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import subprocess
@@ -41,6 +42,7 @@ class RunReport:
     published: dict[int, str] = field(default_factory=dict)
     stage_seconds: dict[str, float] = field(default_factory=dict)
     step_seconds: dict[str, float] = field(default_factory=dict)
+    log_path: Path | None = None
     problems: list[str] = field(default_factory=list)
 
 
@@ -107,10 +109,16 @@ def run_pipeline(settings: Settings) -> RunReport:
         instance.add_dynamic_partitions(cycles_partitions.name, new)
     report.stage_seconds["setup"] = time.perf_counter() - started
 
+    log_dir = settings.state / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    report.log_path = log_dir / f"run-{time.strftime('%Y%m%dT%H%M%S')}.log"
+
     def timed(stage: str, job_name: str, **kwargs: object) -> bool:
         begun = time.perf_counter()
-        result = definitions.resolve_job_def(job_name).execute_in_process(
-            instance=instance, raise_on_error=False, run_config=QUIET, **kwargs)  # type: ignore[arg-type]
+        # dbt's console lines (echoed by dagster-dbt) go to the run log, not the terminal.
+        with report.log_path.open("a") as log, contextlib.redirect_stdout(log):
+            result = definitions.resolve_job_def(job_name).execute_in_process(
+                instance=instance, raise_on_error=False, run_config=QUIET, **kwargs)  # type: ignore[arg-type]
         report.stage_seconds[stage] = report.stage_seconds.get(stage, 0.0) + time.perf_counter() - begun
         for step, seconds in step_durations(instance, result.run_id).items():
             report.step_seconds[step] = report.step_seconds.get(step, 0.0) + seconds

@@ -19,7 +19,8 @@ register_job = define_asset_job(
 
 collect_job = define_asset_job(
     "collect_job",
-    selection=AssetSelection.groups("collection", "org_returns", "warehouse") - REGISTER,
+    # every cycle-partitioned asset before publication: a new prong's group joins by itself
+    selection=AssetSelection.all() - AssetSelection.groups("publication") - REGISTER,
     partitions_def=cycles,
     description="Ingest, validate and build the marts for a range of cycles (one dbt invocation).",
 )

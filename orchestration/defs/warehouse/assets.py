@@ -46,4 +46,6 @@ def warehouse_models(context: AssetExecutionContext, dbt: LdisDbtCliResource, ld
     settings = ldis.get()
     os.environ.update(settings.dbt_env())
     # A target folder per state directory keeps dbt's partial parsing between runs of one warehouse.
-    yield from dbt.cli(["build"], context=context, target_path=settings.state / "dbt_target").stream()
+    # dbt unit tests check the SQL logic, not the data: they run in the test suite, not every build.
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    yield from dbt.cli(args, context=context, target_path=settings.state / "dbt_target").stream()
