@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'participation'}}}) }}
 -- The subtotal rows (org_type 'all') and the total row (both 'all') of the participation
 -- table equal the sums of the peer-group rows they cover.
 with peer_groups as (

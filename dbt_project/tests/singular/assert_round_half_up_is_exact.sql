@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'national_indicators'}}}) }}
 -- Unit test of the round_half_up macro: returns every case whose result differs from exact
 -- half-up rounding to one decimal. Ties are the point: in DuckDB, decimal / decimal is DOUBLE,
 -- and e.g. 1020 / 1600 * 100 = 63.74999999999999 rounds to 63.7 instead of 63.8; binary

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'national_indicators'}}}) }}
 -- A share's numerator (trusts answering in the numerator set) can never exceed its
 -- denominator (trusts answering in the denominator set).
 select figures.*
