@@ -10,10 +10,13 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtP
 
 from orchestration.defs.partitions import cycles, single_run
 from orchestration.resources import LdisDbtCliResource, LdisSettings
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.settings import DBT_PROJECT_DIR, settings_from_env
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, target_path=DBT_PROJECT_DIR / "target")
-# Only `dagster dev` prepares the manifest here; `ldis` and the tests call prepare_manifest() first.
+# Only `dagster dev` prepares the manifest here (`ldis` and the tests call prepare_manifest() first);
+# its `dbt parse` needs the paths the profile and sources read, so give it the code location's.
+for _name, _value in settings_from_env().dbt_env().items():
+    os.environ.setdefault(_name, _value)
 dbt_project.prepare_if_dev()
 
 
