@@ -1,6 +1,7 @@
 """The contract's catalogues as the generator needs them, read from the repo's `seeds/`.
 
-The generator is self-contained: it reads `seeds/catalogue/*.csv` and `seeds/reference/ods_etr.csv`
+The generator is self-contained, and deliberately independent of `orchestration/lib`: it is the tests'
+oracle, so it must not share the code it checks. It reads `seeds/catalogue/*.csv` and `seeds/reference/ods_etr.csv`
 located relative to this package (never from the shared contract folder).
 """
 
