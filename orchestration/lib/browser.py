@@ -29,10 +29,16 @@ def chromium() -> str:
     raise BrowserMissing("headless Chromium not found (apt-get install chromium)")
 
 
-def _run(args: list[str], timeout: float) -> None:
+def _run(args: list[str], timeout: float) -> str:
     with tempfile.TemporaryDirectory(prefix="ldis-chromium-") as profile:
-        subprocess.run([chromium(), *FLAGS, f"--user-data-dir={profile}", *args],
-                       check=True, capture_output=True, timeout=timeout)
+        done = subprocess.run([chromium(), *FLAGS, f"--user-data-dir={profile}", *args],
+                              check=True, capture_output=True, timeout=timeout, text=True)
+    return done.stdout
+
+
+def rendered_dom(html: Path, *, timeout: float = 60) -> str:
+    """The document as Chromium laid it out (after parsing), serialised."""
+    return _run(["--dump-dom", html.resolve().as_uri()], timeout)
 
 
 def screenshot(html: Path, png: Path, *, width: int = 1280, height: int = 2000, timeout: float = 60) -> Path:

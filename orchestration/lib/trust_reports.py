@@ -188,7 +188,9 @@ def _peer_positions(rows: list[dict[str, Any]]) -> list[PeerPosition]:
         trust = float(shown) if shown not in (None, SUPPRESSED) else None
         national = float(row["national_value"]) if row["national_value"] is not None else None
         highest = max(float(v) for v in (row["peer_q3"], shown if trust is not None else 0, national or 0))
-        scale = 100.0 if row["unit"] == "percent" else _nice_ceiling(highest * 1.2)
+        scale = _nice_ceiling(highest * 1.2)
+        if row["unit"] == "percent":
+            scale = min(scale, 100.0)
         positions.append(PeerPosition(label=f"{row['indicator_id']} ({row['unit'].replace('_', ' ')})",
                                       q1=float(row["peer_q1"]), median=float(row["peer_median"]),
                                       q3=float(row["peer_q3"]), trust=trust, national=national, scale_max=scale))
