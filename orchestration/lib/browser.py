@@ -101,7 +101,7 @@ def png_pixels(png: Path) -> tuple[int, int, list[bytes]]:
 
 def distinct_colours(png: Path, *, sample_every: int = 4) -> int:
     """How many different pixel colours a screenshot has (1 means blank)."""
-    width, height, rows = png_pixels(png)
+    width, _height, rows = png_pixels(png)
     channels = len(rows[0]) // width
     seen = set()
     for row in rows[::sample_every]:
