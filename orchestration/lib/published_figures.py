@@ -66,7 +66,8 @@ def trust_figure_text(row: dict[str, Any]) -> str:
     if is_answer(row):
         if row["value"] is None:
             return "no answer counted"
-        return "Yes" if float(row["value"]) == 100.0 else "No"
+        # the statement is what the indicator counts ("trusts that do not ..."): say whether it holds
+        return "true of your trust" if float(row["value"]) == 100.0 else "not true of your trust"
     value = disclosed_trust_value(row)
     return "no figure" if value is None else format_number(value, row["unit"])
 

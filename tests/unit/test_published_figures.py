@@ -41,8 +41,8 @@ def test_restraint_rate_needs_100_bed_days() -> None:
 
 def test_a_yes_no_answer_is_shown_as_the_answer() -> None:
     answer = {"source": "org_return", "kind": "share", "numerator": Decimal(1), "denominator": Decimal(1)}
-    assert trust_figure_text(figure(**answer, value=100.0)) == "Yes"
-    assert trust_figure_text(figure(**answer, value=0.0)) == "No"
+    assert trust_figure_text(figure(**answer, value=100.0)) == "true of your trust"
+    assert trust_figure_text(figure(**answer, value=0.0)) == "not true of your trust"
     assert trust_figure_text(figure(**answer, value=None)) == "no answer counted"
 
 
