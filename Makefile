@@ -25,5 +25,11 @@ dev: bootstrap  ## the Dagster UI on the demo's state (run `make demo` first)
 bench: bootstrap
 	$(UV) run --locked python benchmarks/pipeline_run.py
 
+docs: bootstrap  ## dbt docs (every model and column described) into docs/dbt/ (generated, not committed)
+	cd dbt_project && DBT_PROFILES_DIR=$(CURDIR)/dbt_project LDIS_WORKING_DB=/tmp/ldis-docs.duckdb \
+		LDIS_RAW_DIR=/tmp/ldis-docs-raw LDIS_VALIDATED_DIR=/tmp/ldis-docs-validated DBT_SEND_ANONYMOUS_USAGE_STATS=false \
+		$(UV) run --locked dbt docs generate --empty-catalog --static --target-path $(CURDIR)/docs/dbt --quiet
+	@echo "open docs/dbt/static_index.html"
+
 clean:
 	rm -rf .ldis dbt_project/target dbt_project/logs

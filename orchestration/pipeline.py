@@ -136,6 +136,7 @@ def run_pipeline(settings: Settings) -> RunReport:
         for key in keys:
             timed("publish", "publish_cycle_job", partition_key=key)
     timed("snapshot", "snapshot_job")
+    timed("reports", "reports_job")
     statuses = read_status(settings.published_dir)
     report.published = {c: statuses.get(str(c), {}).get("status", "not published") for c in report.cycles}
     report.stage_seconds["total"] = time.perf_counter() - started

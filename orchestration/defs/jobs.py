@@ -36,3 +36,8 @@ snapshot_job = define_asset_job(
     "snapshot_job", selection=AssetSelection.assets("warehouse_snapshot"),
     description="Build the analysts' snapshot from every published cycle and swap it in.",
 )
+
+reports_job = define_asset_job(
+    "reports_job", selection=AssetSelection.assets("national_tables", "trust_reports"),
+    description="Build the national tables and every trust's report from the published snapshot.",
+)

@@ -23,7 +23,12 @@ import duckdb
 from orchestration.lib.catalogue import items, read_catalogue
 
 # Marts copied per cycle into the published snapshot (each has a cycle_year column).
-CYCLE_MARTS = ("national_indicators", "participation")
+CYCLE_MARTS = (
+    "national_indicators", "participation",
+    # issue 5: tables 1-4, year on year and the per-trust figures (built from published cycles only)
+    "standard_1_rights", "standard_2_inclusion", "standard_3_workforce", "standard_4_specialist",
+    "indicator_year_on_year", "trust_indicators",
+)
 # Marts copied whole from the working database at every snapshot (the analysts' working data).
 CURRENT_MARTS = ("validation_flags",)
 # Indicator sources the warehouse builds; the audit expects every catalogue indicator of these.

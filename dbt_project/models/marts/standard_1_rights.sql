@@ -1,0 +1,2 @@
+-- Table 1 of the year-3 report, for every cycle (macro standard_table).
+{{ standard_table(1) }}

@@ -1,0 +1,2 @@
+-- Table 2 of the year-3 report, for every cycle (macro standard_table).
+{{ standard_table(2) }}
