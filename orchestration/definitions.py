@@ -5,6 +5,7 @@ from __future__ import annotations
 from dagster import Definitions, in_process_executor, load_asset_checks_from_modules, load_assets_from_modules
 
 from orchestration.defs import jobs
+from orchestration.defs.collection import assets as collection_assets
 from orchestration.defs.collection import sensors
 from orchestration.defs.publication import assets as publication_assets
 from orchestration.defs.quality import assets as quality_assets
@@ -13,7 +14,7 @@ from orchestration.defs.warehouse import assets as warehouse_assets
 from orchestration.resources import LdisDbtCliResource, LdisSettings
 from orchestration.settings import DBT_PROJECT_DIR, Settings, settings_from_env
 
-ASSET_MODULES = [returns_assets, quality_assets, warehouse_assets, publication_assets]
+ASSET_MODULES = [returns_assets, quality_assets, warehouse_assets, publication_assets, collection_assets]
 
 
 def build_definitions(settings: Settings) -> Definitions:
