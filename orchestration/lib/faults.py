@@ -4,7 +4,7 @@
 writes that belong together). Nothing happens unless the environment variable `LDIS_CRASH_AT`
 names that point; then the process (and, when it leads its own process group, every child such as
 the dbt subprocess) is killed with SIGKILL - no cleanup handler, no `finally`, exactly what the
-kernel's OOM killer or a pulled plug does. Used only by `tests/e2e/test_crash_and_readers.py`.
+kernel's OOM killer or a pulled plug does. Used only by `tests/hostile/test_crash_and_readers.py`.
 """
 
 from __future__ import annotations
