@@ -26,7 +26,9 @@ def ensure_working_db(path: Path) -> Path | None:
             con.execute("select count(*) from duckdb_tables()").fetchone()
             con.execute("checkpoint")  # fold a replayed WAL into the file now, not mid-build
         return None
-    except duckdb.Error:
+    except duckdb.Error as error:
+        if "lock" in str(error).lower():
+            raise  # another process is writing it (a dbt left running?): never move a live file
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
         aside = path.with_name(f"{path.name}.unusable-{stamp}")
         os.replace(path, aside)
