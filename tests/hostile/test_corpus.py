@@ -148,3 +148,40 @@ def test_links_out_of_the_zone_were_never_read(world: World) -> None:
     links = [c.path for c in ALL_CASES if c.case_id.startswith(("link_", "dangling_", "register_link"))
              and c.case_id != "link_inside_zone"]
     assert links and not set(links) & paths
+
+
+def test_planted_formulas_reach_the_flags_as_data_and_leave_neutralised(world: World, tmp_path: Path) -> None:
+    """The corpus's formulas and script arrive in the published flags intact (they are data); written
+    into a flag-report-like xlsx, csv and html through safe_cell / html.escape, none survives as a
+    formula or unescaped markup. Whatever reports this branch writes pass the same checker."""
+    import csv
+    import html
+
+    import xlsxwriter
+
+    from orchestration.lib.spreadsheet_safety import safe_row
+    from tests.hostile.corpus import INJECTIONS
+    from tests.output_safety import Checked, check_outputs, dangerous
+
+    rows = query(world.hostile, "select flag_id, org_code, rule_id, submitted_value, message "
+                                "from marts.validation_flags order by flag_id")
+    values = [value for row in rows for value in row]
+    assert sum(dangerous(v) for v in values) >= 5  # =, +, -, @ and a formula file name all arrived
+    assert any(INJECTIONS["script"].upper() in str(v) for v in values)
+    out = tmp_path / "reports"
+    out.mkdir()
+    book = xlsxwriter.Workbook(str(out / "flags.xlsx"), {"strings_to_formulas": False})
+    sheet = book.add_worksheet("Flags")
+    with (out / "flags.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        for number, row in enumerate(rows):
+            safe = safe_row(list(row))
+            writer.writerow(safe)
+            sheet.write_row(number, 0, safe)
+    book.close()
+    cells = "".join(f"<tr>{''.join(f'<td>{html.escape(str(v))}</td>' for v in row)}</tr>" for row in rows)
+    (out / "flags.html").write_text(f"<html><body><table>{cells}</table></body></html>")
+    checked = Checked()
+    assert check_outputs(out, [INJECTIONS["script"], INJECTIONS["script"].upper()], checked) == []
+    assert checked.spreadsheets == 2 and checked.html == 1 and checked.cells >= 2 * len(values)
+    assert check_outputs(world.hostile.reports, [INJECTIONS["script"], INJECTIONS["script"].upper()]) == []

@@ -84,11 +84,16 @@ def ldis_run(settings: Settings, crash_at: str | None = None) -> subprocess.Pope
 
 
 def _group_gone(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return True
-    return False
+    """No live process is left in the group (zombies waiting for init to reap them are dead)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited while we looked
+        state, group = fields[0], int(fields[2])
+        if group == pgid and state != "Z":
+            return False
+    return True
 
 
 class World:
