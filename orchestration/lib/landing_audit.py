@@ -8,6 +8,7 @@ saying why it was not read (see docs/decisions.md, issue 8). Nothing here opens 
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from dataclasses import dataclass
@@ -48,6 +49,13 @@ def _inside(root: Path, path: Path) -> bool:
 
 def _link_problem(root: Path, path: Path) -> str | None:
     """Why a symlink is not read, or None if it is a link to a regular file inside the root."""
+    try:
+        path.resolve(strict=True)
+    except RuntimeError:  # Python 3.11 reports a loop this way
+        return "a link that loops back on itself: never read"
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "a link that loops back on itself: never read"
     if not _inside(root, path):
         return "a link pointing outside the landing zone: never followed, never read"
     if not path.exists():

@@ -325,6 +325,8 @@ LANDING_CASES: list[Case] = [
     Case("link_inside_zone", "landing", f"{ORG}/RXA_latest_link.xlsx",
          symlink_to(lambda target, _o: target.parent / "RXA.xlsx"), (Expect("F06", "RXA", "", "copy"),),
          "a link to another return inside the zone: read as its target, a copy (F06)", needs="org_return"),
+    Case("link_loop", "landing", f"{ORG}/loop-a.xlsx", symlink_to(lambda target, _o: target.parent / "loop-a.xlsx"),
+         _f01("loops back on itself", "path"), "a link that points to itself (resolving it loops)"),
     Case("fifo", "landing", f"{ORG}/pipe.xlsx", fifo, _f01("not a regular file", "path"),
          "a named pipe (reading it would block for ever)"),
     Case("cycle_folder_link", "landing", "2021", symlink_to(lambda _t, outside: outside / "cycle2021"),
