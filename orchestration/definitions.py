@@ -5,6 +5,7 @@ from __future__ import annotations
 from dagster import Definitions, in_process_executor, load_asset_checks_from_modules, load_assets_from_modules
 
 from orchestration.defs import jobs
+from orchestration.defs.collection import assets as collection_assets
 from orchestration.defs.collection import sensors
 from orchestration.defs.publication import assets as publication_assets
 from orchestration.defs.publication import reports as publication_reports
@@ -14,7 +15,9 @@ from orchestration.defs.warehouse import assets as warehouse_assets
 from orchestration.resources import LdisDbtCliResource, LdisSettings
 from orchestration.settings import DBT_PROJECT_DIR, Settings, settings_from_env
 
-ASSET_MODULES = [returns_assets, quality_assets, warehouse_assets, publication_assets, publication_reports]
+ASSET_MODULES = [
+    collection_assets, returns_assets, quality_assets, warehouse_assets, publication_assets, publication_reports,
+]
 
 
 def build_definitions(settings: Settings) -> Definitions:

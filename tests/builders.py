@@ -56,7 +56,7 @@ def write_workbook(
         if label in drop_cover:
             continue
         cover_sheet.write(row, 0, label)
-        cover_sheet.write(row, 1, value)
+        _write_cell(cover_sheet, row, 1, value)
         row += 1
     sheet = book.add_worksheet(sheet_names[1])
     columns = header or HEADER
@@ -71,6 +71,14 @@ def write_workbook(
         for column, name in enumerate(columns):
             value = record.get(canonical.get(" ".join(name.split()).casefold(), name))
             if value is not None:
-                sheet.write(offset, column, value)
+                _write_cell(sheet, offset, column, value)
     book.close()
     return path
+
+
+def _write_cell(sheet: xlsxwriter.worksheet.Worksheet, row: int, column: int, value: object) -> None:
+    # text stays text: write() would store '=...' as a formula, but a trust's cell holds what it typed
+    if isinstance(value, str):
+        sheet.write_string(row, column, value)
+    else:
+        sheet.write(row, column, value)

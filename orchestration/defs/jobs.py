@@ -10,7 +10,8 @@ from dagster import AssetKey, AssetSelection, define_asset_job
 from orchestration.defs.partitions import cycles
 
 REGISTER = AssetSelection.assets(AssetKey(["raw", "register_organisations"]),
-                                 AssetKey(["validated", "register_organisations"]))
+                                 AssetKey(["validated", "register_organisations"]),
+                                 AssetKey(["validated", "landing_flags"]))  # the landing audit (issue 8)
 
 register_job = define_asset_job(
     "register_job", selection=REGISTER,

@@ -33,6 +33,9 @@ def make_flag(
         rule_id, item_id=item_id, value=submitted_value, expected=expected, cycle=cycle_year,
         **message_values,
     )
+    detail = message_values.get("detail")
+    if detail and "{detail}" not in rules()[rule_id].message_to_submitter:
+        message = f"{message} ({detail})"  # e.g. F01's reason, which its template has no place for
     if landing_path and rule_id.startswith("F"):
         message = f"{message} (file: {landing_path})"
     return {

@@ -25,7 +25,9 @@ class LandingFile:
     source: str
     cycle_year: int | None = None
     provider_code: str | None = None
-    outside_link: bool = False  # a symlink resolving outside the landing root: never read
+    # never read: a symlink resolving outside the landing root, a dangling link, or a link to
+    # something that is not a regular file (a FIFO would block the reader for ever)
+    outside_link: bool = False
 
 
 def discover_cycles(landing: Path) -> list[int]:
@@ -40,7 +42,7 @@ def discover_cycles(landing: Path) -> list[int]:
 def _inside(root: Path, path: Path) -> bool:
     try:
         path.resolve().relative_to(root.resolve())
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
         return False
     return True
 
@@ -55,7 +57,9 @@ def _files_under(root: Path, folder: Path) -> list[Path]:
         for name in sorted(filenames):
             if name.startswith(".") or name.startswith("~$"):
                 continue  # editor lock files and hidden files are not submissions
-            found.append(Path(dirpath) / name)
+            path = Path(dirpath) / name
+            if path.is_symlink() or path.is_file():  # not FIFOs, sockets or devices (flagged by the audit)
+                found.append(path)
     return found
 
 
@@ -64,7 +68,7 @@ def _landing_file(root: Path, path: Path, source: str, **extra: object) -> Landi
         path=path,
         relative=path.relative_to(root).as_posix(),
         source=source,
-        outside_link=path.is_symlink() and not _inside(root, path),
+        outside_link=path.is_symlink() and not (_inside(root, path) and path.is_file()),
         **extra,  # type: ignore[arg-type]
     )
 

@@ -13,6 +13,7 @@ import polars as pl
 from orchestration.lib import rawstore
 from orchestration.lib.archive import Archive
 from orchestration.lib.catalogue import Item, items
+from orchestration.lib.faults import crash_point
 from orchestration.lib.flags import make_flag
 from orchestration.lib.gx_runner import run_suite
 from orchestration.lib.landing import discover_cycle_files
@@ -36,6 +37,7 @@ class IngestSummary:
 
 def ingest_org_returns(archive: Archive, landing: Path, raw_dir: Path, cycle_year: int) -> IngestSummary:
     """Archive this cycle's workbooks and read each new one (by content) into the raw layer."""
+    drop_uncommitted_responses(raw_dir, cycle_year)
     files = discover_cycle_files(landing, cycle_year, "org_returns")
     receipts = archive.receive(files)
     known = rawstore.read(raw_dir, "org_return_files", f"where cycle_year = {int(cycle_year)}")
@@ -75,12 +77,25 @@ def ingest_org_returns(archive: Archive, landing: Path, raw_dir: Path, cycle_yea
             for row in facts.responses
         )
     key = rawstore.batch_key(row["file_hash"] for row in file_rows)  # type: ignore[misc]
-    rawstore.append(raw_dir, "org_return_files",
-                    pl.DataFrame(file_rows, schema=rawstore.SCHEMAS["org_return_files"]), cycle_year, key)
+    # The files part is the batch's commit: responses first, so a crash in between leaves only an
+    # uncommitted responses part, which the next run removes before reading the workbooks again.
     rawstore.append(raw_dir, "org_return_responses",
                     pl.DataFrame(response_rows, schema=rawstore.SCHEMAS["org_return_responses"]),
                     cycle_year, key)
+    crash_point("ingest.after_responses")
+    rawstore.append(raw_dir, "org_return_files",
+                    pl.DataFrame(file_rows, schema=rawstore.SCHEMAS["org_return_files"]), cycle_year, key)
     return summary
+
+
+def drop_uncommitted_responses(raw_dir: Path, cycle_year: int) -> list[Path]:
+    """Remove response parts whose files part (same batch key) was never written (a crash)."""
+    committed = {p.name for p in (raw_dir / "org_return_files" / f"cycle={cycle_year}").glob("part-*.parquet")}
+    orphans = [p for p in (raw_dir / "org_return_responses" / f"cycle={cycle_year}").glob("part-*.parquet")
+               if p.name not in committed]
+    for orphan in orphans:
+        orphan.unlink()
+    return orphans
 
 
 # ---------------------------------------------------------------- file rules (F01-F06)
@@ -120,6 +135,7 @@ def judge_files(
         common = {"cycle_year": cycle_year, "file_hash": file_hash, "landing_path": path, "id_extra": file_hash}
         if row["parse_status"] == "unreadable":
             judgement.flags.append(make_flag(org_code=None, rule_id="F01", detail=row["parse_detail"],
+                                             submitted_value=row["parse_detail"],
                                              expected="an .xlsx workbook on the template", **common))
             continue
         if row["parse_status"] == "bad_template":
@@ -362,6 +378,7 @@ def validate_org_returns(raw_dir: Path, validated_dir: Path, cycle_year: int,
     rawstore.replace_partition(validated_dir, "org_return_versions",
                                pl.DataFrame(judgement.accepted, schema=rawstore.VALIDATED_SCHEMAS["org_return_versions"]),
                                partition)
+    crash_point("validate.after_versions")
     rawstore.replace_partition(validated_dir, "org_return_items", prepared, partition)
     rawstore.replace_partition(validated_dir, "flags",
                                pl.DataFrame(flags, schema=rawstore.VALIDATED_SCHEMAS["flags"]),

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.lib.catalogue import items, read_catalogue
+from orchestration.lib.faults import crash_point
 
 # Marts copied per cycle into the published snapshot (each has a cycle_year column).
 CYCLE_MARTS = (
@@ -130,11 +131,11 @@ def promote(state: Path, published: Path, cycle_year: int) -> None:
     target = published_cycle_dir(published, cycle_year)
     incoming = target.with_name(target.name + ".incoming")
     outgoing = target.with_name(target.name + ".outgoing")
-    shutil.rmtree(incoming, ignore_errors=True)
-    shutil.rmtree(outgoing, ignore_errors=True)
+    recover(published)  # a crash between the renames last time: the old rows go back first
     shutil.copytree(source, incoming)
     if target.exists():
         os.replace(target, outgoing)
+    crash_point("publish.between_renames")
     os.replace(incoming, target)
     shutil.rmtree(outgoing, ignore_errors=True)
 
@@ -173,8 +174,9 @@ def read_status(published: Path) -> dict[str, dict[str, str]]:
 def build_snapshot(published: Path, working_db: Path, warehouse: Path) -> dict[str, int]:
     """Build the analysts' file from every published cycle plus the current flags, then swap it in."""
     recover(published)
+    for stale in warehouse.parent.glob(f".{warehouse.name}.*.building*"):
+        stale.unlink(missing_ok=True)  # left by a run that died while building (and its WAL)
     temporary = warehouse.with_name(f".{warehouse.name}.{os.getpid()}.building")
-    temporary.unlink(missing_ok=True)
     counts: dict[str, int] = {}
     with duckdb.connect(str(temporary)) as con:
         con.execute("create schema marts")
@@ -198,5 +200,6 @@ def build_snapshot(published: Path, working_db: Path, warehouse: Path) -> dict[s
             con.execute("insert into marts.publication_status values (?, ?, ?, ?)",
                         [int(cycle), entry["status"], entry["reason"], entry["recorded_at"]])
         con.execute("detach working")
+    crash_point("snapshot.before_replace")
     os.replace(temporary, warehouse)
     return counts

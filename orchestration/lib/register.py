@@ -37,13 +37,25 @@ class Organisation:
     region: str
 
 
-def read_text_csv(path: Path, required: tuple[str, ...]) -> pl.DataFrame:
-    """A small CSV as trimmed text; header names matched trimmed and case-insensitively."""
-    frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=True)
+# A register or participants file lists trusts (about 230 in England); far more rows is not a register.
+MAX_REGISTER_ROWS = 50_000
+
+
+def read_text_csv(path: Path, required: tuple[str, ...], max_rows: int = MAX_REGISTER_ROWS) -> pl.DataFrame:
+    """A small CSV as trimmed text; header names matched trimmed and case-insensitively.
+
+    At most `max_rows` rows are read (one more tells that there are too many): the limit bounds the
+    time and memory a hostile file can take (docs/limits.md)."""
+    frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=True,
+                        n_rows=max_rows + 1)
+    if frame.height > max_rows:
+        raise CsvLayoutError(f"more than {max_rows:,} rows, over the limit for this file")
     frame = frame.rename({name: name.strip().lower().lstrip("\ufeff") for name in frame.columns})
     missing = [column for column in required if column not in frame.columns]
     if missing:
-        raise CsvLayoutError(f"{path.name}: column {', '.join(missing)} is missing")
+        hint = next((f" (the header is separated by '{d}', not commas)" for d in (";", "\t", "|")
+                     if len(frame.columns) == 1 and d in frame.columns[0]), "")
+        raise CsvLayoutError(f"column {', '.join(missing)} is missing{hint}")
     return frame.select(
         [pl.col(c).str.strip_chars().replace("", None).alias(c) for c in required]
     )
@@ -76,6 +88,9 @@ def ingest_register(archive: Archive, landing: Path, raw_dir: Path, validated_di
             rawstore.append(raw_dir, "register_organisations", frame, None, receipt.file_hash[:16])
             current = frame
             outcome.update(present=True, organisations=frame.height, file_hash=receipt.file_hash)
+            if frame.is_empty():
+                outcome["error"] = ("register/organisations.csv lists no organisation: nothing that needs the "
+                                    "register is validated")
     rawstore.replace_partition(validated_dir, "register_organisations", current, "current")
     return outcome
 
@@ -108,6 +123,9 @@ def ingest_participants(archive: Archive, landing: Path, cycle_year: int, raw_di
             rawstore.append(raw_dir, "participants", frame, cycle_year, receipt.file_hash[:16])
             current = frame
             outcome.update(present=True, participants=frame.height, file_hash=receipt.file_hash)
+            if frame.is_empty():
+                outcome["error"] = (f"{cycle_year}/participants.csv lists no trust: the register alone decides "
+                                    "who is registered (F03)")
     rawstore.replace_partition(validated_dir, "participants", current, f"cycle={cycle_year}")
     return outcome
 

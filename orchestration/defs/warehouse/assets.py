@@ -9,6 +9,8 @@ from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject, dbt_assets
 
 from orchestration.defs.partitions import cycles, single_run
+from orchestration.lib.faults import crash_point
+from orchestration.lib.recovery import ensure_working_db
 from orchestration.resources import LdisDbtCliResource, LdisSettings
 from orchestration.settings import DBT_PROJECT_DIR, settings_from_env
 
@@ -51,4 +53,8 @@ def warehouse_models(context: AssetExecutionContext, dbt: LdisDbtCliResource, ld
     # A target folder per state directory keeps dbt's partial parsing between runs of one warehouse.
     # dbt unit tests check the SQL logic, not the data: they run in the test suite, not every build.
     args = ["build", "--exclude-resource-type", "unit_test"]
-    yield from dbt.cli(args, context=context, target_path=settings.state / "dbt_target").stream()
+    ensure_working_db(settings.working_db)
+    for count, event in enumerate(dbt.cli(args, context=context, target_path=settings.state / "dbt_target").stream()):
+        yield event
+        if count == 3:
+            crash_point("dbt.mid_build")  # test seam: a no-op unless LDIS_CRASH_AT names it
