@@ -8,17 +8,22 @@
   inside read_parquet('...'), puts the table name in for `{name}`, cuts it at the first wildcard
   and (re)creates an unmanaged Parquet table over that directory:
       create table raw.org_return_files using parquet
-        options (path '<root>/org_return_files', recursiveFileLookup 'true',
-                 pathGlobFilter '*.parquet', mergeSchema 'true')
-  recursiveFileLookup reads `_empty.parquet` and every `cycle=YYYY/...` part file (and turns
-  off partition discovery, so no `cycle` column is invented from directory names); mergeSchema
-  matches DuckDB's union_by_name. Dropping such a table never deletes the files. It is
-  dropped and re-created on every run so the file listing and the schema are current.
+        options (path '<root>/org_return_files', recursiveFileLookup 'true')
+  recursiveFileLookup reads every `cycle=YYYY/...` part file (and turns off partition discovery,
+  so no `cycle` column is invented from directory names). Spark never lists files whose name
+  starts with `_` or `.`, so it cannot see `_empty.parquet`; the one exception is Parquet's
+  summary file `_common_metadata`, which Spark reads the schema from first. Before a Spark
+  build the pipeline copies each `_empty.parquet` to `_common_metadata`
+  (orchestration/lib/spark_engine.py::ensure_schema_summaries): the dataset's full schema even
+  when it has no rows yet, and columns missing from older part files read as NULL, as with
+  DuckDB's union_by_name. Dropping such a table never deletes the files; it is dropped and
+  re-created on every run so the file listing and the schema are current.
+  Skipped by `dbt compile` (nothing is read).
   Sources added by anyone later work with no change here, as long as they declare an
   external_location of the same read_parquet('<dir>/{name}/...') form.
 -#}
 {% macro register_parquet_sources() %}
-    {%- if execute and target.type == 'spark' -%}
+    {%- if execute and target.type == 'spark' and flags.WHICH != 'compile' -%}
         {%- set schemas = [] -%}
         {%- for source in graph.sources.values() -%}
             {%- set location = source_parquet_dir(source) -%}
@@ -35,7 +40,7 @@
             {%- do run_query("drop table if exists " ~ relation) -%}
             {%- do run_query(
                 "create table " ~ relation ~ " using parquet options (path '" ~ location
-                ~ "', recursiveFileLookup 'true', pathGlobFilter '*.parquet', mergeSchema 'true')") -%}
+                ~ "', recursiveFileLookup 'true')") -%}
         {%- endfor -%}
         {{ log("registered " ~ (graph.sources | length) ~ " Parquet sources on Spark", info=true) }}
     {%- endif -%}

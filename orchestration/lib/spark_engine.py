@@ -12,12 +12,36 @@ copies of Spark's results; the figures are Spark's.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import duckdb
 
 SUCCESS_MARKER = "_SUCCESS"  # Spark's marker of a completed write
+EMPTY_FILE = "_empty.parquet"  # the zero-row schema file of every dataset (docs/design.md)
+SCHEMA_SUMMARY = "_common_metadata"  # Parquet's summary-file name: the one `_` file Spark reads
+
+
+def ensure_schema_summaries(*roots: Path) -> list[Path]:
+    """Give every dataset under `roots` a `_common_metadata` copy of its `_empty.parquet`.
+
+    Spark skips files whose names start with `_`, so a dataset with no rows yet would have no
+    schema for it (UNABLE_TO_INFER_SCHEMA); `_common_metadata` is the exception, and Spark takes the
+    schema from it before any part file. DuckDB's `**/*.parquet` glob does not match it. Written
+    atomically, only when missing or different; returns the files written."""
+    written = []
+    for root in roots:
+        for empty in sorted(root.glob(f"*/{EMPTY_FILE}")):
+            summary = empty.with_name(SCHEMA_SUMMARY)
+            content = empty.read_bytes()
+            if summary.exists() and summary.read_bytes() == content:
+                continue
+            temporary = empty.with_name(f".{SCHEMA_SUMMARY}.{os.getpid()}.tmp")
+            temporary.write_bytes(content)
+            os.replace(temporary, summary)
+            written.append(summary)
+    return written
 
 
 def reset_if_inconsistent(spark_dir: Path) -> bool:

@@ -57,6 +57,7 @@ def warehouse_models(context: AssetExecutionContext, dbt: LdisDbtCliResource, ld
         yield from dbt.cli(args, context=context, target_path=target_path).stream()
         return
     spark_engine.reset_if_inconsistent(settings.spark_dir)
+    spark_engine.ensure_schema_summaries(settings.raw_dir, settings.validated_dir)
     began = time.time() - 1  # file times have 1 s resolution on some file systems
     try:
         yield from dbt.cli(args, context=context, target_path=target_path).stream()
