@@ -2,28 +2,37 @@
 # uv comes from the package registry; everything else from uv.lock.
 UV := python3 -m uv
 PYTEST_WORKERS ?= 2
+# Optional dependency groups: `make test` installs the Spark extra (the scale-out engine,
+# docs/scale-out.md) so the engine-equality test runs; `make demo` does not need it. Syncs are inexact,
+# so one target never removes the packages another installed.
+EXTRAS ?=
 
-.PHONY: bootstrap demo test lint dev bench docs clean
+.PHONY: bootstrap demo test lint dev bench bench-engines docs clean
 
 bootstrap:
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==0.13.9"
-	@$(UV) sync --locked --quiet
+	@$(UV) sync --locked --inexact $(EXTRAS) --quiet
 
 demo: bootstrap  ## make the sample landing zone and run the whole pipeline on it
-	$(UV) run --locked ldis demo
+	$(UV) run --locked $(EXTRAS) ldis demo
 
-test: bootstrap lint  ## the suite CI runs
-	$(UV) run --locked pytest -n $(PYTEST_WORKERS) -q
+test: EXTRAS = --extra spark
+test: bootstrap lint  ## the suite CI runs (with the Spark extra)
+	$(UV) run --locked $(EXTRAS) pytest -n $(PYTEST_WORKERS) -q
 
 lint: bootstrap
-	$(UV) run --locked ruff check .
+	$(UV) run --locked $(EXTRAS) ruff check .
 
 dev: bootstrap  ## the Dagster UI on the demo's state (run `make demo` first)
 	LDIS_HOME=$(CURDIR)/.ldis DAGSTER_HOME=$(CURDIR)/.ldis/warehouse_state/dagster_home \
-		$(UV) run --locked dagster dev
+		$(UV) run --locked $(EXTRAS) dagster dev
 
 bench: bootstrap
-	$(UV) run --locked python benchmarks/pipeline_run.py
+	$(UV) run --locked $(EXTRAS) python benchmarks/pipeline_run.py
+
+bench-engines:  ## DuckDB vs Spark on the sample (needs the spark extra)
+	$(MAKE) bootstrap EXTRAS="--extra spark"
+	$(UV) run --locked --extra spark python benchmarks/engines.py
 
 docs: bootstrap  ## dbt docs (every model and column described) into docs/dbt/ (generated, not committed)
 	cd dbt_project && DBT_PROFILES_DIR=$(CURDIR)/dbt_project LDIS_WORKING_DB=/tmp/ldis-docs.duckdb \

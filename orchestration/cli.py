@@ -12,7 +12,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from orchestration.settings import DEMO_PSEUDONYM_KEY, REPO_ROOT, make_settings
+from orchestration.settings import DEMO_PSEUDONYM_KEY, ENGINES, REPO_ROOT, make_settings
 
 EXIT_OK, EXIT_COULD_NOT_RUN, EXIT_USAGE = 0, 1, 2
 
@@ -32,6 +32,9 @@ def _add_run_arguments(parser: argparse.ArgumentParser, *, required: bool) -> No
                         help="also publish cycles whose collection window is still open")
     parser.add_argument("--today", type=dt.date.fromisoformat, default=None,
                         help="judge collection windows as of this date (YYYY-MM-DD; default today)")
+    parser.add_argument("--engine", choices=ENGINES, default=env("LDIS_ENGINE") or "duckdb",
+                        help="build the dbt models on DuckDB (default) or Spark (needs the spark extra; "
+                        "docs/scale-out.md; env LDIS_ENGINE)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,7 +81,7 @@ def command_run(args: argparse.Namespace, *, demo_mode: bool = False) -> int:
         return EXIT_COULD_NOT_RUN
     settings = make_settings(args.landing, args.warehouse, args.reports, args.state,
                              pseudonym_key=key, demo_mode=demo_mode, publish_open=args.publish_open,
-                             today=args.today)
+                             today=args.today, engine=getattr(args, "engine", None))
     report = run_pipeline(settings)
     _print_report(report, settings)
     return EXIT_COULD_NOT_RUN if report.problems else EXIT_OK

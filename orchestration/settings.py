@@ -18,6 +18,10 @@ CATALOGUE_DIR = SEEDS_DIR / "catalogue"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 
+# Engines the dbt project builds on (profiles.yml targets): DuckDB embedded (default), or Spark for
+# scale-out (docs/scale-out.md). Validation, flags, publication and reports are the same for both.
+ENGINES = ("duckdb", "spark")
+
 # A fixed, public demo key: `ldis demo` may use it, `ldis run` refuses it (see incident_feed.md).
 DEMO_PSEUDONYM_KEY = "ldis-demo-key-not-for-real-data"
 
@@ -32,6 +36,7 @@ class Settings:
     demo_mode: bool = False
     publish_open: bool = False
     today: dt.date = field(default_factory=dt.date.today)
+    engine: str = "duckdb"
 
     @property
     def archive_dir(self) -> Path:
@@ -54,6 +59,15 @@ class Settings:
         return self.state / "working.duckdb"
 
     @property
+    def spark_dir(self) -> Path:
+        """Everything the Spark target writes: metastore, warehouse, scratch, marts (Parquet)."""
+        return self.state / "spark"
+
+    @property
+    def spark_marts_dir(self) -> Path:
+        return self.spark_dir / "marts"
+
+    @property
     def dagster_home(self) -> Path:
         return self.state / "dagster_home"
 
@@ -68,6 +82,7 @@ class Settings:
             "LDIS_WORKING_DB": str(self.working_db.resolve()),
             "LDIS_RAW_DIR": str(self.raw_dir.resolve()),
             "LDIS_VALIDATED_DIR": str(self.validated_dir.resolve()),
+            "LDIS_SPARK_DIR": str(self.spark_dir.resolve()),
             "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
             "DBT_LOG_PATH": str((self.state / "dbt_logs").resolve()),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
@@ -88,7 +103,11 @@ def make_settings(
     demo_mode: bool = False,
     publish_open: bool = False,
     today: dt.date | None = None,
+    engine: str | None = None,
 ) -> Settings:
+    engine = engine or os.environ.get("LDIS_ENGINE") or "duckdb"
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
     warehouse_path = Path(warehouse).expanduser().resolve()
     state_path = Path(state).expanduser().resolve() if state else default_state_dir(warehouse_path)
     return Settings(
@@ -100,6 +119,7 @@ def make_settings(
         demo_mode=demo_mode,
         publish_open=publish_open,
         today=today or _today_from_env(),
+        engine=engine,
     )
 
 

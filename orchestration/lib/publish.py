@@ -185,8 +185,9 @@ def build_snapshot(published: Path, working_db: Path, warehouse: Path) -> dict[s
             files = sorted(published.glob(f"cycle=*/{table}.parquet"))
             if files:
                 paths = ", ".join(f"'{path}'" for path in files)
-                con.execute(f"create table marts.{table} as select * from read_parquet([{paths}]) "
-                            "order by all")
+                # hive_partitioning off: the `cycle=YYYY` folders must not add a `cycle` column.
+                con.execute(f"create table marts.{table} as select * from "
+                            f"read_parquet([{paths}], hive_partitioning = false) order by all")
             else:
                 con.execute(f"create table marts.{table} as select * from working.marts.{table} limit 0")
             counts[table] = con.execute(f"select count(*) from marts.{table}").fetchone()[0]

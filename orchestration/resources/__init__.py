@@ -23,13 +23,14 @@ class LdisSettings(ConfigurableResource):
     publish_open: bool = False
     demo_mode: bool = False
     today: str = ""  # ISO date the collection windows are judged on; empty = today
+    engine: str = "duckdb"  # dbt target the warehouse is built on: duckdb | spark
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LdisSettings:
         return cls(
             landing=str(settings.landing), warehouse=str(settings.warehouse), reports=str(settings.reports),
             state=str(settings.state), publish_open=settings.publish_open, demo_mode=settings.demo_mode,
-            today=settings.today.isoformat(),
+            today=settings.today.isoformat(), engine=settings.engine,
         )
 
     def get(self) -> Settings:
@@ -39,7 +40,7 @@ class LdisSettings(ConfigurableResource):
             self.landing, self.warehouse, self.reports, self.state,
             pseudonym_key=os.environ.get("LDIS_PSEUDONYM_KEY") or None,
             demo_mode=self.demo_mode, publish_open=self.publish_open,
-            today=dt.date.fromisoformat(self.today) if self.today else None,
+            today=dt.date.fromisoformat(self.today) if self.today else None, engine=self.engine,
         )
         settings.ensure_dirs()
         return settings

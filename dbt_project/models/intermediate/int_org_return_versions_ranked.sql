@@ -24,7 +24,7 @@ ranked as (
         landing_path,
         row_number() over (
             partition by cycle_year, org_code
-            order by submitted_at desc nulls last, archive_seq desc nulls last, file_hash desc
+            order by submitted_at desc nulls last, archive_seq desc nulls last, file_hash desc nulls last
         ) as version_rank
     from versions
 )

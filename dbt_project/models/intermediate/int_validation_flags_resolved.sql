@@ -90,7 +90,7 @@ ranked as (
         row_number() over (
             partition by flag_id
             order by
-                case when on_current_version then 1 else 0 end desc,
+                case when on_current_version then 1 else 0 end desc nulls last,
                 version_submitted_at desc nulls last,
                 file_archive_seq desc nulls last,
                 file_hash desc nulls last

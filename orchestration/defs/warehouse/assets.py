@@ -1,7 +1,8 @@
-"""dbt: staging -> intermediate -> marts in the working DuckDB, all cycles in one invocation."""
+"""dbt: staging -> intermediate -> marts in the working DuckDB (or on Spark), all cycles in one invocation."""
 
 
 import os
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,6 +10,7 @@ from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject, dbt_assets
 
 from orchestration.defs.partitions import cycles, single_run
+from orchestration.lib import spark_engine
 from orchestration.lib.faults import crash_point
 from orchestration.lib.recovery import ensure_working_db
 from orchestration.resources import LdisDbtCliResource, LdisSettings
@@ -52,9 +54,24 @@ def warehouse_models(context: AssetExecutionContext, dbt: LdisDbtCliResource, ld
     os.environ.update(settings.dbt_env())
     # A target folder per state directory keeps dbt's partial parsing between runs of one warehouse.
     # dbt unit tests check the SQL logic, not the data: they run in the test suite, not every build.
-    args = ["build", "--exclude-resource-type", "unit_test"]
+    # The target is the engine (profiles.yml); a target folder per engine, so switching engines does
+    # not throw away the other's partial parse.
+    args = ["build", "--target", settings.engine, "--exclude-resource-type", "unit_test"]
+    target_path = settings.state / ("dbt_target" if settings.engine == "duckdb" else f"dbt_target_{settings.engine}")
     ensure_working_db(settings.working_db)
-    for count, event in enumerate(dbt.cli(args, context=context, target_path=settings.state / "dbt_target").stream()):
-        yield event
-        if count == 3:
-            crash_point("dbt.mid_build")  # test seam: a no-op unless LDIS_CRASH_AT names it
+    if settings.engine == "spark":
+        spark_engine.reset_if_inconsistent(settings.spark_dir)
+        spark_engine.ensure_schema_summaries(settings.raw_dir, settings.validated_dir)
+    began = time.time() - 1  # file times have 1 s resolution on some file systems
+    try:
+        for count, event in enumerate(dbt.cli(args, context=context, target_path=target_path).stream()):
+            yield event
+            if count == 3:
+                crash_point("dbt.mid_build")  # test seam: a no-op unless LDIS_CRASH_AT names it
+    finally:
+        if settings.engine == "spark":
+            # As on DuckDB, a mart that built stays built even when a later dbt test fails: hand every
+            # mart this build wrote to the working DuckDB, which publication reads (lib/spark_engine.py).
+            written = spark_engine.marts_written_since(settings.spark_marts_dir, began)
+            counts = spark_engine.load_marts_into_duckdb(settings.spark_marts_dir, settings.working_db, written)
+            context.log.info(f"Spark marts loaded into the working DuckDB: {counts}")
