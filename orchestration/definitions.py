@@ -6,14 +6,18 @@ from dagster import Definitions, in_process_executor, load_asset_checks_from_mod
 
 from orchestration.defs import jobs
 from orchestration.defs.collection import sensors
+from orchestration.defs.flag_responses import assets as flag_response_assets
+from orchestration.defs.plausibility import assets as plausibility_assets
 from orchestration.defs.publication import assets as publication_assets
 from orchestration.defs.quality import assets as quality_assets
+from orchestration.defs.reports import assets as report_assets
 from orchestration.defs.returns import assets as returns_assets
 from orchestration.defs.warehouse import assets as warehouse_assets
 from orchestration.resources import LdisDbtCliResource, LdisSettings
 from orchestration.settings import DBT_PROJECT_DIR, Settings, settings_from_env
 
-ASSET_MODULES = [returns_assets, quality_assets, warehouse_assets, publication_assets]
+ASSET_MODULES = [returns_assets, quality_assets, warehouse_assets, publication_assets, plausibility_assets,
+                 flag_response_assets, report_assets]
 
 
 def build_definitions(settings: Settings) -> Definitions:

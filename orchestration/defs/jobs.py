@@ -33,6 +33,6 @@ publish_cycle_job = define_asset_job(
 )
 
 snapshot_job = define_asset_job(
-    "snapshot_job", selection=AssetSelection.assets("warehouse_snapshot"),
-    description="Build the analysts' snapshot from every published cycle and swap it in.",
+    "snapshot_job", selection=AssetSelection.assets("warehouse_snapshot", "flag_reports"),
+    description="Build the analysts' snapshot from every published cycle, swap it in, write the flag reports.",
 )

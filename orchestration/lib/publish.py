@@ -23,9 +23,9 @@ import duckdb
 from orchestration.lib.catalogue import items, read_catalogue
 
 # Marts copied per cycle into the published snapshot (each has a cycle_year column).
-CYCLE_MARTS = ("national_indicators", "participation")
+CYCLE_MARTS = ("national_indicators", "participation", "data_quality_annex")
 # Marts copied whole from the working database at every snapshot (the analysts' working data).
-CURRENT_MARTS = ("validation_flags",)
+CURRENT_MARTS = ("validation_flags", "validation_flag_history", "flag_response_problems", "rule_evaluations")
 # Indicator sources the warehouse builds; the audit expects every catalogue indicator of these.
 PUBLISHED_SOURCES = ("org_return", "org_return_activity")
 
