@@ -176,9 +176,13 @@ def _flag(rule_id: str, row: dict[str, object]) -> dict[str, object]:
         measure = str(row["measure_id"])
         own = number_text(value)  # type: ignore[arg-type]
         submitted = own if measure == row["item_id"] else f"{measure} = {own}"
-        expected = (f"{measure} among {int(row['peer_count'])} similar trusts: middle half "
-                    f"{_short(row['peer_q1'])} to {_short(row['peer_q3'])}, median {_short(row['peer_median'])}; "
-                    f"plausible range {_short(row['lower_fence'])} to {_short(row['upper_fence'])}")  # type: ignore[arg-type]
+        # a negative lower fence only says "no lower limit": measures are never negative
+        low = float(row["lower_fence"])  # type: ignore[arg-type]
+        plausible = (f"{_short(low)} to {_short(row['upper_fence'])}" if low > 0  # type: ignore[arg-type]
+                     else f"up to {_short(row['upper_fence'])}")  # type: ignore[arg-type]
+        expected = (f"{measure} among {int(row['peer_count'])} similar trusts: middle half "  # type: ignore[arg-type]
+                    f"{_short(row['peer_q1'])} to {_short(row['peer_q3'])}, median {_short(row['peer_median'])}; "  # type: ignore[arg-type]
+                    f"plausible range {plausible}")
     elif rule_id == "R07":
         submitted, expected = number_text(value), number_text(row.get("previous_value"))  # type: ignore[arg-type]
     elif rule_id == "R08":
