@@ -101,7 +101,8 @@ def read_workbook_rows(path: Path) -> list[list[object]]:
 
     if path.stat().st_size > MAX_WORKBOOK_BYTES:
         raise ValueError("workbook over 20 MB")
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    # from the bytes: archived files have no extension, which openpyxl's path check refuses
+    book = openpyxl.load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
     try:
         sheets = sorted(book.worksheets, key=lambda s: _label(s.title) != "flags")
         for sheet in sheets:
