@@ -5,7 +5,7 @@ from __future__ import annotations
 from dagster import Definitions, in_process_executor, load_asset_checks_from_modules, load_assets_from_modules
 
 from orchestration.defs import jobs
-from orchestration.defs.collection import sensors
+from orchestration.defs.collection import schedules, sensors
 from orchestration.defs.flag_responses import assets as flag_response_assets
 from orchestration.defs.plausibility import assets as plausibility_assets
 from orchestration.defs.publication import assets as publication_assets
@@ -24,8 +24,9 @@ def build_definitions(settings: Settings) -> Definitions:
     return Definitions(
         assets=[*load_assets_from_modules(ASSET_MODULES), returns_assets.received_files],
         asset_checks=load_asset_checks_from_modules(ASSET_MODULES),
-        jobs=[jobs.register_job, jobs.collect_job, jobs.publish_cycle_job, jobs.snapshot_job],
-        sensors=[sensors.landing_zone_sensor],
+        jobs=[jobs.register_job, jobs.collect_job, jobs.publish_cycle_job, jobs.snapshot_job, jobs.peer_rules_job],
+        sensors=[sensors.landing_zone_sensor, schedules.refresh_snapshot_and_reports],
+        schedules=[schedules.nightly_peer_rules, schedules.publish_after_window],
         resources={
             "ldis": LdisSettings.from_settings(settings),
             "dbt": LdisDbtCliResource(project_dir=str(DBT_PROJECT_DIR), dbt_executable=_dbt_executable()),
