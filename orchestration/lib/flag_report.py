@@ -11,6 +11,8 @@ autoescaped.
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,13 +165,31 @@ def write_html(report: TrustFlags, path: Path) -> Path:
     return path
 
 
+def fingerprint(report: TrustFlags) -> str:
+    """What a report shows; an unchanged fingerprint means the files on disk are already right."""
+    text = json.dumps([report.cycle_year, report.org_code, report.flags], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def write_reports(warehouse: Path, reports_dir: Path, cycle_years: list[int] | None = None,
                   org_codes: list[str] | None = None) -> list[Path]:
-    """Write the flag reports of the snapshot (all, or those cycles / trusts); returns the paths."""
+    """Write the flag reports of the snapshot (all, or those cycles / trusts) whose flags changed
+    since they were last written (a trust's resubmission rewrites its report only); returns the
+    paths written."""
+    index_path = reports_dir / "flag_reports" / "fingerprints.json"
+    index: dict[str, str] = json.loads(index_path.read_text()) if index_path.exists() else {}
     written: list[Path] = []
     for report in read_trust_flags(warehouse, cycle_years, org_codes):
         workbook, page = report_paths(reports_dir, report.cycle_year, report.org_code)
+        key, current = f"{report.cycle_year}/{report.org_code}", fingerprint(report)
+        if index.get(key) == current and workbook.exists() and page.exists():
+            continue
         written += [write_workbook(report, workbook), write_html(report, page)]
+        index[key] = current
+    if written:
+        temporary = _temporary(index_path)
+        temporary.write_text(json.dumps(index, indent=1, sort_keys=True))
+        os.replace(temporary, index_path)
     return written
 
 

@@ -116,3 +116,12 @@ def test_the_html_report_renders_in_headless_chromium(snapshot: Path, tmp_path: 
     png = screenshot(page, tmp_path / "RXA.png", size="1000,700")
     # a blank or failed page is one colour; the report has a blue header row, red/amber text, black text
     assert distinct_colours(png) > 20
+
+
+def test_only_changed_reports_are_rewritten(snapshot: Path, tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    assert len(flag_report.write_reports(snapshot, reports)) == 6  # RXA 2019, RXA 2020, RXB 2020
+    assert flag_report.write_reports(snapshot, reports) == []
+    with duckdb.connect(str(snapshot)) as con:
+        con.execute("update marts.validation_flags set status = 'confirmed_by_trust' where flag_id = 'bbbb000000000001'")
+    assert sorted(p.name for p in flag_report.write_reports(snapshot, reports)) == ["RXB.html", "RXB.xlsx"]

@@ -70,7 +70,8 @@ def nightly_peer_rules(context: ScheduleEvaluationContext):
 
 
 @schedule(job=publish_cycle_job, cron_schedule="0 6 * * *", execution_timezone="Europe/London",
-          description="Publish each cycle (write-audit-publish) once its window has closed and its publication date has come.")
+          description="Publish each cycle (write-audit-publish) once its window has closed and its "
+          "publication date has come.")
 def publish_after_window(context: ScheduleEvaluationContext, ldis: LdisSettings):
     today = _today(context)
     statuses = read_status(ldis.get().published_dir)
