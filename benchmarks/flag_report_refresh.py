@@ -22,12 +22,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import openpyxl  # noqa: E402
+import openpyxl
 
-from orchestration.lib import flag_report  # noqa: E402
-from orchestration.pipeline import run_pipeline  # noqa: E402
-from orchestration.sample import generate_landing_zone  # noqa: E402
-from orchestration.settings import make_settings  # noqa: E402
+from orchestration.lib import flag_report
+from orchestration.pipeline import run_pipeline
+from orchestration.sample import generate_landing_zone
+from orchestration.settings import make_settings
 
 
 def resubmit(landing: Path, org_code: str) -> Path:
