@@ -34,8 +34,22 @@ publish_cycle_job = define_asset_job(
 )
 
 snapshot_job = define_asset_job(
-    "snapshot_job", selection=AssetSelection.assets("warehouse_snapshot"),
-    description="Build the analysts' snapshot from every published cycle and swap it in.",
+    "snapshot_job", selection=AssetSelection.assets("warehouse_snapshot", "flag_reports"),
+    description="Build the analysts' snapshot from every published cycle, swap it in, write the flag reports.",
+)
+
+# The flag loop's dbt models (tag flag_loop, built by warehouse.assets.flag_models).
+FLAG_LOOP_MODELS = [AssetKey(["intermediate", "int_flag_responses_confirmed"]),
+                    AssetKey(["intermediate", "int_validation_flags_resolved"])] + [
+    AssetKey(["marts", name]) for name in ("validation_flags", "flag_response_problems", "rule_evaluations",
+                                           "validation_flag_history", "data_quality_annex")]
+
+peer_rules_job = define_asset_job(
+    "peer_rules_job",
+    selection=AssetSelection.assets(AssetKey(["validated", "plausibility_flags"]),
+                                    AssetKey(["validated", "rule_evaluations"]), *FLAG_LOOP_MODELS),
+    partitions_def=cycles,
+    description="Re-run the plausibility rules (R06's peer quartiles) and rebuild the flag models for a cycle.",
 )
 
 reports_job = define_asset_job(

@@ -25,13 +25,13 @@ from orchestration.lib.faults import crash_point
 
 # Marts copied per cycle into the published snapshot (each has a cycle_year column).
 CYCLE_MARTS = (
-    "national_indicators", "participation",
+    "national_indicators", "participation", "data_quality_annex",
     # issue 5: tables 1-4, year on year and the per-trust figures (built from published cycles only)
     "standard_1_rights", "standard_2_inclusion", "standard_3_workforce", "standard_4_specialist",
     "indicator_year_on_year", "trust_indicators",
 )
 # Marts copied whole from the working database at every snapshot (the analysts' working data).
-CURRENT_MARTS = ("validation_flags",)
+CURRENT_MARTS = ("validation_flags", "validation_flag_history", "flag_response_problems", "rule_evaluations")
 # Indicator sources the warehouse builds; the audit expects every catalogue indicator of these.
 PUBLISHED_SOURCES = ("org_return", "org_return_activity")
 

@@ -45,6 +45,14 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "file_hash": pl.String, "cycle_year": pl.Int32, "row_number": pl.Int32,
         "item_id": pl.String, "response_raw": pl.String, "comment": pl.String,
     },
+    # trusts' answers to their flag reports: one row per answered row of a returned workbook/CSV,
+    # or one row with `problem` set for a file that could not be read
+    "flag_responses": {
+        "file_hash": pl.String, "cycle_year": pl.Int32, "landing_path": pl.String,
+        "archive_seq": pl.Int64, "archived_at": UTC_TS, "row_number": pl.Int32,
+        "flag_id": pl.String, "response_raw": pl.String, "response": pl.String,
+        "explanation": pl.String, "problem": pl.String,
+    },
 }
 
 VALIDATED_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
@@ -77,6 +85,11 @@ VALIDATED_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "rule_id": pl.String, "severity": pl.String, "item_id": pl.String,
         "file_hash": pl.String, "landing_path": pl.String, "response_key": pl.String,
         "submitted_value": pl.String, "expected": pl.String, "message": pl.String,
+    },
+    # which plausibility rules were evaluated per cycle (and trust), and why not where not (R10)
+    "rule_evaluations": {
+        "cycle_year": pl.Int32, "rule_id": pl.String, "org_code": pl.String, "status": pl.String,
+        "detail": pl.String,
     },
 }
 

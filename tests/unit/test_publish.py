@@ -26,6 +26,11 @@ def make_working_db(path: Path, rows: list[tuple], flags: int = 2) -> None:
             if table not in ("national_indicators", "participation"):
                 con.execute(f"create table marts.{table} (cycle_year integer)")
         con.execute("create table marts.validation_flags as select range::varchar as flag_id from range(?)", [flags])
+        # the other published marts (data-quality annex, flag history ...): empty here
+        for table in set(publish.CYCLE_MARTS) - {"national_indicators", "participation"}:
+            con.execute(f"create table marts.{table} (cycle_year integer, reason varchar)")
+        for table in set(publish.CURRENT_MARTS) - {"validation_flags"}:
+            con.execute(f"create table marts.{table} (cycle_year integer, flag_id varchar)")
 
 
 def complete_rows(cycle: int) -> list[tuple]:

@@ -1,3 +1,6 @@
+{{ config(tags=['flag_loop']) }}
+-- depends_on: {{ source('validated', 'plausibility_flags') }}
+-- (built after the plausibility asset, whose flags stg_validated__flags reads)
 -- One row per flag_id with the values of its latest occurrence and its status.
 --
 -- Where a flag was raised (the flags dataset holds every flag raised on every version):

@@ -1,3 +1,4 @@
+{{ config(tags=['flag_loop']) }}
 -- Every flag, one row per flag_id, with its status (see int_validation_flags_resolved for
 -- how status is derived) and the values of its latest occurrence.
 select

@@ -7,6 +7,7 @@ import json
 
 from dagster import RunRequest, SensorEvaluationContext, SensorResult, sensor
 
+from orchestration.defs.collection.trust_changes import cycle_files, trust_tags
 from orchestration.defs.jobs import collect_job
 from orchestration.defs.partitions import cycles
 from orchestration.lib.landing import discover_cycles
@@ -34,10 +35,14 @@ def landing_zone_sensor(context: SensorEvaluationContext, ldis: LdisSettings) ->
     known = set(context.instance.get_dynamic_partitions(cycles.name))
     new_partitions = [key for key in found if key not in known]
     current = {key: cycle_fingerprint(landing, int(key)) for key in found}
+    files = {key: cycle_files(landing, int(key)) for key in found}
+    current.update({f"files:{key}": json.dumps(listing, sort_keys=True) for key, listing in files.items()})
     requests = [
-        RunRequest(partition_key=key, run_key=f"{key}:{fingerprint}")
+        RunRequest(partition_key=key, run_key=f"{key}:{fingerprint}",
+                   # one trust's resubmission or answers: its flag report is refreshed on its own
+                   tags=trust_tags(landing, int(key), json.loads(previous.get(f"files:{key}", "{}")), files[key]))
         for key, fingerprint in current.items()
-        if previous.get(key) != fingerprint
+        if not key.startswith("files:") and previous.get(key) != fingerprint
     ]
     return SensorResult(
         run_requests=requests,
