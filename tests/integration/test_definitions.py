@@ -11,9 +11,11 @@ from orchestration.pipeline import prepare_manifest
 @pytest.fixture(scope="module")
 def defs():
     prepare_manifest()
-    from orchestration.definitions import defs as loaded
+    from orchestration.definitions import build_definitions
+    from orchestration.settings import settings_from_env
 
-    return loaded
+    # A fresh Definitions: the module-level one may be bound to another test's temporary instance.
+    return build_definitions(settings_from_env())
 
 
 def test_stages_are_partitioned_by_discovered_cycles(defs) -> None:
