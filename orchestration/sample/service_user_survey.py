@@ -90,7 +90,12 @@ class ServiceUserSurveyWriter(SurveyWriter):
                 if question.parent_item:
                     row.answers[question.parent_item] = "2"
                     row.answers[question_id] = rng.choice(ANSWERS)
-                    out.flags.append(("Q06", row.org_code.strip().upper(), question_id, row.key, row.file))
+
+    def routing_violations(self, answers: Mapping[str, str | None]) -> list[str]:
+        """Questions answered (code 1-3) although their parent's answer is not in the parent set."""
+        return [q for q, question in self.spec.questions.items()
+                if question.parent_item and answers.get(q) in ANSWERS
+                and answers.get(question.parent_item) not in question.parent_values]
 
     def render(self, rows: Sequence[SurveyRow], file_index: int, cycle: int) -> bytes:
         buffer = io.StringIO()

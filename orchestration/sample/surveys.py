@@ -348,7 +348,11 @@ class SurveyWriter:
         return answers.get(question_id) is not None
 
     def extra_plants(self, rng, counted: list[SurveyRow], provider: Mapping[str, str], out: SurveyCycle) -> None:
-        """Survey-specific faults on counted rows (service users: routing violations)."""
+        """Survey-specific faults on counted rows (service users: SU09 answered after SU08 = 2)."""
+
+    def routing_violations(self, answers: Mapping[str, str | None]) -> list[str]:
+        """Questions answered where the routing says to skip (Q06); none for the staff survey."""
+        return []
 
     def render(self, rows: Sequence[SurveyRow], file_index: int, cycle: int) -> bytes:
         raise NotImplementedError
@@ -453,9 +457,6 @@ def generate_survey_cycle(writer: SurveyWriter, seed: int, cycle: int, register:
     final = resolve([row for number in sorted(by_file) for row in by_file[number]], set(registered), spec.cap,
                     spec.keep_latest)
     counted_keys = {row.key for row in final.counted}
-    # flags planted before the files were cut (routing) name the kept copy's file
-    out.flags = [(rule, org, item, key, final.kept[key].file if key and not path else path)
-                 for rule, org, item, key, path in out.flags]
     for key in sorted(final.duplicates):
         kept = final.kept[key]
         out.flags.append(("Q01", kept.org_code.strip().upper(), None, key, kept.file))
@@ -469,7 +470,10 @@ def generate_survey_cycle(writer: SurveyWriter, seed: int, cycle: int, register:
             out.flags.append(("Q04", kept.org_code.strip().upper(), question, row.key, kept.file))
     for row in sorted(final.counted, key=lambda r: (r.org_code, r.key)):
         answers = {q: writer.canonical(q, row.answers.get(q, "")) for q in spec.questions}
-        out.counted.append(CountedResponse(spec.source, cycle, row.org_code.strip().upper(), row.key, answers))
+        org = row.org_code.strip().upper()
+        out.counted.append(CountedResponse(spec.source, cycle, org, row.key, answers))
+        for question in writer.routing_violations(answers):
+            out.flags.append(("Q06", org, question, row.key, row.file))
     _plant_q05(writer, out, provider)
     return out
 
