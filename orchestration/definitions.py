@@ -9,11 +9,12 @@ from orchestration.defs.collection import sensors
 from orchestration.defs.publication import assets as publication_assets
 from orchestration.defs.quality import assets as quality_assets
 from orchestration.defs.returns import assets as returns_assets
+from orchestration.defs.surveys import assets as survey_assets
 from orchestration.defs.warehouse import assets as warehouse_assets
 from orchestration.resources import LdisDbtCliResource, LdisSettings
 from orchestration.settings import DBT_PROJECT_DIR, Settings, settings_from_env
 
-ASSET_MODULES = [returns_assets, quality_assets, warehouse_assets, publication_assets]
+ASSET_MODULES = [returns_assets, quality_assets, survey_assets, warehouse_assets, publication_assets]
 
 
 def build_definitions(settings: Settings) -> Definitions:

@@ -27,7 +27,7 @@ CYCLE_MARTS = ("national_indicators", "participation")
 # Marts copied whole from the working database at every snapshot (the analysts' working data).
 CURRENT_MARTS = ("validation_flags",)
 # Indicator sources the warehouse builds; the audit expects every catalogue indicator of these.
-PUBLISHED_SOURCES = ("org_return", "org_return_activity")
+PUBLISHED_SOURCES = ("org_return", "org_return_activity", "staff_survey", "service_user_survey")
 
 
 @dataclass
