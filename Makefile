@@ -24,6 +24,7 @@ dev: bootstrap  ## the Dagster UI on the demo's state (run `make demo` first)
 
 bench: bootstrap
 	$(UV) run --locked python benchmarks/pipeline_run.py
+	$(UV) run --locked python benchmarks/survey_ingest.py
 
 clean:
 	rm -rf .ldis dbt_project/target dbt_project/logs

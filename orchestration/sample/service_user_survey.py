@@ -43,10 +43,9 @@ class ServiceUserSurveyWriter(SurveyWriter):
     def draw_answers(self, rng, provider_type: str, cycle: int) -> dict[str, str]:
         answers: dict[str, str] = {}
         for question_id, question in self.spec.questions.items():
-            if question.parent_item:
-                if answers.get(question.parent_item) not in question.parent_values:
-                    answers[question_id] = rng.choice(("4", "4", "4", "4", "9", ""))
-                    continue
+            if question.parent_item and answers.get(question.parent_item) not in question.parent_values:
+                answers[question_id] = rng.choice(("4", "4", "4", "4", "9", ""))  # skipped as routed
+                continue
             answers[question_id] = self._draw(rng, question_id, provider_type, cycle)
         return answers
 
@@ -61,10 +60,8 @@ class ServiceUserSurveyWriter(SurveyWriter):
         numerator, share = numerator_share(self.spec.source, question_id, provider_type, cycle)
         inside = [code for code in ANSWERS if code in numerator] or ["1"]
         outside = [code for code in ANSWERS if code not in inside]
-        if rng.random() < share:
-            answer = inside[0]
-        else:
-            answer = "3" if rng.random() < 0.3 and "3" in outside else outside[0]
+        not_sure = "3" if "3" in outside else outside[0]
+        answer = inside[0] if rng.random() < share else (not_sure if rng.random() < 0.3 else outside[0])
         return f" {answer}" if rng.random() < 0.01 else answer  # a stray space the contract accepts
 
     def canonical(self, question_id: str, text: str) -> str | None:

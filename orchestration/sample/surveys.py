@@ -73,10 +73,12 @@ def service_user_codes() -> dict[str, bool]:
     return {row["code"]: row["counts_as_answer"] == "Y" for row in read_csv(CATALOGUE_DIR / "service_user_survey_codes.csv")}
 
 
+@cache
 def survey_indicators(source: str | None = None) -> tuple[Indicator, ...]:
     return tuple(ind for ind in indicators() if ind.source in SURVEY_SOURCES and (source is None or ind.source == source))
 
 
+@cache
 def numerator_share(source: str, question_id: str, provider_type: str, cycle: int) -> tuple[tuple[str, ...], float]:
     """The indicator's numerator set and the share that should land in it for this population, from
     `report_2020_value` (a population-specific indicator wins over 'all'); 2 points lower per year
