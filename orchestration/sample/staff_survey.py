@@ -15,6 +15,7 @@ import csv
 import io
 import string
 from collections.abc import Sequence
+from functools import cache
 
 from orchestration.sample.surveys import (
     SurveyRow,
@@ -37,6 +38,12 @@ INVALID = {"likert": ("5", "Yes", "Agreed", "Strongly agre", "N/A"), "yes_no_don
 def normalise(text: str) -> str:
     """How the contract compares answers: trimmed, case-insensitive, typographic apostrophes as '."""
     return text.replace("\u2019", "'").replace("\u2018", "'").strip().casefold()
+
+
+@cache
+def _lookup(scale: str) -> dict[str, str]:
+    """normalised answer -> the scale's answer as the catalogue writes it."""
+    return {normalise(option): option for option in staff_scales()[scale]}
 
 
 class StaffSurveyWriter(SurveyWriter):
@@ -68,8 +75,7 @@ class StaffSurveyWriter(SurveyWriter):
         return answer
 
     def canonical(self, question_id: str, text: str) -> str | None:
-        wanted = normalise(text)
-        return next((option for option in self._scale(question_id) if normalise(option) == wanted), None)
+        return _lookup(self.spec.questions[question_id].answer_scale).get(normalise(text))
 
     def is_invalid(self, question_id: str, text: str) -> bool:
         return bool(text.strip()) and self.canonical(question_id, text) is None
