@@ -35,13 +35,13 @@ from orchestration.sample import generate_landing_zone
 from orchestration.settings import make_settings
 
 
-def _rows(raw_dir: Path) -> tuple[int, int, int]:
+def _rows(raw_dir: Path, landing: Path) -> tuple[int, int, int]:
     with duckdb.connect() as con:
         rows = con.execute("select count(*) from read_parquet(?, union_by_name = true)",
                            [rawstore.glob(raw_dir, "survey_rows")]).fetchone()[0]
         answers = con.execute("select count(*) from read_parquet(?, union_by_name = true)",
                               [rawstore.glob(raw_dir, "survey_answers")]).fetchone()[0]
-    size = sum(p.stat().st_size for p in raw_dir.parent.parent.glob("landing/*/*survey/*.csv"))
+    size = sum(p.stat().st_size for p in landing.glob("*/*survey/*.csv"))
     return int(rows), int(answers), size
 
 
@@ -51,7 +51,7 @@ def measure(scale: int, base: Path) -> dict[str, object]:
     generated = time.perf_counter() - began
     settings = make_settings(base / "landing", base / "out" / "warehouse.duckdb", base / "out" / "reports")
     report = run_pipeline(settings)
-    rows, answers, size = _rows(settings.raw_dir)
+    rows, answers, size = _rows(settings.raw_dir, settings.landing)
     ingest = report.step_seconds.get("survey_exports", 0.0)
     validate = report.step_seconds.get("survey_validation", 0.0)
     total = report.stage_seconds["total"]
