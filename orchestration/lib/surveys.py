@@ -98,6 +98,13 @@ def normalise_answer(text: str | None) -> str | None:
     return cleaned or None
 
 
+def normalised(column: pl.Expr) -> pl.Expr:
+    """normalise_answer as a vectorised expression (the answers are many)."""
+    cleaned = (column.str.replace_all("\u2019", "'", literal=True).str.replace_all("\u2018", "'", literal=True)
+               .str.strip_chars().str.to_lowercase())
+    return pl.when(cleaned == "").then(pl.lit(None, dtype=pl.String)).otherwise(cleaned)
+
+
 # ---------------------------------------------------------------- ingest
 
 @dataclass
@@ -294,9 +301,7 @@ def prepare_answers(raw_dir: Path, cycle_year: int, spec: SurveySource, counted:
                             f"where cycle_year = {int(cycle_year)} and source = '{spec.source}'")
     joined = answers.join(counted.select("file_hash", "row_number", "identity", "org_code"),
                           on=["file_hash", "row_number"], how="inner")
-    joined = joined.with_columns(
-        pl.col("answer_raw").map_elements(normalise_answer, return_dtype=pl.String).alias("answer_norm"),
-    )
+    joined = joined.with_columns(normalised(pl.col("answer_raw")).alias("answer_norm"))
     if spec.source == "staff_survey":
         scale_of = {q: row["answer_scale"] for q, row in staff_questions().items()}
         joined = joined.with_columns(
@@ -487,9 +492,12 @@ def _screen_answers(spec: SurveySource, answers: pl.DataFrame, failing: dict[str
     invalid = failing.get("Q04", set())
     routed_out = failing.get("Q06", set())
     if spec.source == "staff_survey":
-        lookup = {(scale, norm): answer for scale, options in staff_scales().items() for norm, answer in options.items()}
-        value = pl.struct("answer_scale", "answer_norm").map_elements(
-            lambda r: lookup.get((r["answer_scale"], r["answer_norm"])), return_dtype=pl.String)
+        options = pl.DataFrame(
+            [{"answer_scale": scale, "answer_norm": norm, "catalogue_answer": answer}
+             for scale, found in staff_scales().items() for norm, answer in found.items()],
+            schema={"answer_scale": pl.String, "answer_norm": pl.String, "catalogue_answer": pl.String})
+        answers = answers.join(options, on=["answer_scale", "answer_norm"], how="left", maintain_order="left")
+        value = pl.col("catalogue_answer")
         answer_codes = None
     else:
         value = pl.col("answer_norm")
