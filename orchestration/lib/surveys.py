@@ -363,6 +363,14 @@ def _failing_rows(suite: str, frame: pl.DataFrame) -> dict[str, set[int]]:
     return found
 
 
+def _over_cap(responses: pl.DataFrame, trusts_failing: set[int], cap: int) -> set[int]:
+    """The suite checks the cap once per trust (a row per excluded response would make GX's result
+    as large as the excess); the rows excluded are those of the failing trusts ranked after the cap."""
+    codes = responses.filter(pl.col("row_id").is_in(list(trusts_failing)))["org_code"].to_list()
+    excluded = responses.filter(pl.col("org_code").is_in(codes) & (pl.col("cap_rank") > cap))
+    return set(excluded["row_id"].to_list())
+
+
 def _file_flags(cycle_year: int, files: pl.DataFrame) -> list[dict[str, object]]:
     flags = []
     for row in files.filter(pl.col("parse_status") != "parsed").iter_rows(named=True):
@@ -457,6 +465,7 @@ def validate_survey(raw_dir: Path, validated_dir: Path, cycle_year: int, source:
     responses = prepare_responses(raw_dir, cycle_year, spec, registered, scratch)
     cap = suite_cap(source)
     failing = _failing_rows(f"{source}_responses", responses)
+    failing["Q02"] = _over_cap(responses, failing.get("Q02", set()), cap)
     excluded = {**{i: "quarantined" for i in failing.get("Q03", set())},
                 **{i: "over_cap" for i in failing.get("Q02", set()) - failing.get("Q03", set())}}
     responses = responses.with_columns(
