@@ -29,6 +29,7 @@ dev: bootstrap  ## the Dagster UI on the demo's state (run `make demo` first)
 
 bench: bootstrap
 	$(UV) run --locked $(EXTRAS) python benchmarks/pipeline_run.py
+	$(UV) run --locked $(EXTRAS) python benchmarks/survey_ingest.py
 
 bench-engines:  ## DuckDB vs Spark on the sample (needs the spark extra)
 	$(MAKE) bootstrap EXTRAS="--extra spark"

@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", required=True, help="landing zone root to create")
     generate.add_argument("--seed", type=int, default=2020)
     generate.add_argument("--planted", help="also write what was planted (JSON) to this path")
+    generate.add_argument("--survey-scale", type=int, default=1,
+                          help="multiply the survey responses every trust sends (benchmarks; default 1)")
     return parser
 
 
@@ -90,7 +92,7 @@ def command_run(args: argparse.Namespace, *, demo_mode: bool = False) -> int:
 def command_generate(args: argparse.Namespace) -> int:
     from orchestration.sample import generate_landing_zone
 
-    planted = generate_landing_zone(Path(args.out), seed=args.seed)
+    planted = generate_landing_zone(Path(args.out), seed=args.seed, survey_scale=getattr(args, "survey_scale", 1))
     if args.planted:
         planted.to_json(Path(args.planted))
     print(f"sample landing zone written to {args.out}")

@@ -14,12 +14,13 @@ from orchestration.defs.publication import reports as publication_reports
 from orchestration.defs.quality import assets as quality_assets
 from orchestration.defs.reports import assets as report_assets
 from orchestration.defs.returns import assets as returns_assets
+from orchestration.defs.surveys import assets as survey_assets
 from orchestration.defs.warehouse import assets as warehouse_assets
 from orchestration.resources import LdisDbtCliResource, LdisSettings
 from orchestration.settings import DBT_PROJECT_DIR, Settings, settings_from_env
 
 ASSET_MODULES = [
-    collection_assets, returns_assets, quality_assets, plausibility_assets, flag_response_assets,
+    collection_assets, returns_assets, quality_assets, survey_assets, plausibility_assets, flag_response_assets,
     warehouse_assets, publication_assets, publication_reports, report_assets,
 ]
 

@@ -33,7 +33,7 @@ CYCLE_MARTS = (
 # Marts copied whole from the working database at every snapshot (the analysts' working data).
 CURRENT_MARTS = ("validation_flags", "validation_flag_history", "flag_response_problems", "rule_evaluations")
 # Indicator sources the warehouse builds; the audit expects every catalogue indicator of these.
-PUBLISHED_SOURCES = ("org_return", "org_return_activity")
+PUBLISHED_SOURCES = ("org_return", "org_return_activity", "staff_survey", "service_user_survey")
 
 
 @dataclass

@@ -53,6 +53,21 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "flag_id": pl.String, "response_raw": pl.String, "response": pl.String,
         "explanation": pl.String, "problem": pl.String,
     },
+    # surveys (lib/surveys.py): one row per distinct CSV file, per CSV row, per non-blank answer
+    "survey_files": {
+        "file_hash": pl.String, "source": pl.String, "cycle_year": pl.Int32, "landing_path": pl.String,
+        "archive_seq": pl.Int64, "archived_at": UTC_TS, "parse_status": pl.String,
+        "parse_detail": pl.String, "data_rows": pl.Int64,
+    },
+    "survey_rows": {
+        "source": pl.String, "file_hash": pl.String, "cycle_year": pl.Int32, "row_number": pl.Int32,
+        "response_key": pl.String, "org_code_raw": pl.String, "org_code": pl.String,
+        "stamp_raw": pl.String, "stamp": UTC_TS, "batch_id": pl.String,
+    },
+    "survey_answers": {
+        "source": pl.String, "file_hash": pl.String, "cycle_year": pl.Int32, "row_number": pl.Int32,
+        "question_id": pl.String, "answer_raw": pl.String,
+    },
 }
 
 VALIDATED_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
@@ -79,6 +94,19 @@ VALIDATED_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "item_id": pl.String, "response_type": pl.String, "response_raw": pl.String,
         "response_norm": pl.String, "applies": pl.Boolean, "follow_on_live": pl.Boolean,
         "na_allowed": pl.Boolean, "in_catalogue": pl.Boolean,
+    },
+    # surveys: every row received with its status, and the answers of the responses that count
+    "survey_responses": {
+        "source": pl.String, "cycle_year": pl.Int32, "file_hash": pl.String, "landing_path": pl.String,
+        "row_number": pl.Int32, "response_key": pl.String, "org_code": pl.String, "org_code_raw": pl.String,
+        "stamp": UTC_TS, "batch_id": pl.String, "copies": pl.Int64, "is_kept_copy": pl.Boolean,
+        "org_registered": pl.Boolean, "cap_rank": pl.Int64, "trust_received": pl.Int64, "status": pl.String,
+    },
+    "survey_answers": {
+        "source": pl.String, "cycle_year": pl.Int32, "file_hash": pl.String, "row_number": pl.Int32,
+        "response_key": pl.String, "org_code": pl.String, "question_id": pl.String, "answer_raw": pl.String,
+        "answer_norm": pl.String, "answer_value": pl.String, "routed_out": pl.Boolean,
+        "parent_live": pl.Boolean, "counts_as_answer": pl.Boolean,
     },
     "flags": {
         "flag_id": pl.String, "cycle_year": pl.Int32, "org_code": pl.String,

@@ -18,8 +18,11 @@ from orchestration.sample.oracle import RegisterRow
 from orchestration.sample.org_returns import Submission, generate_cycle
 from orchestration.sample.outcomes import current_truth, mark_current, planted_flags, workbook_record
 from orchestration.sample.participation import Participant, build_participants, select_registered
-from orchestration.sample.planted import ParticipantRow, Planted
+from orchestration.sample.planted import ParticipantRow, Planted, PlantedFlag
 from orchestration.sample.register import Organisation, build_register
+from orchestration.sample.service_user_survey import ServiceUserSurveyWriter
+from orchestration.sample.staff_survey import StaffSurveyWriter
+from orchestration.sample.surveys import SurveyWriter, generate_survey_cycle
 
 ORGANISATIONS_HEADER = ["org_code", "org_name", "provider_type", "org_type", "region"]
 PROVIDERS_HEADER = [
@@ -82,11 +85,30 @@ def _org_return_prong(root: Path, planted: Planted, register: list[Organisation]
     planted.truth.update(current_truth(submissions))
 
 
-def generate_landing_zone(root: Path, seed: int = 2020, cycles: Sequence[int] = (2018, 2019, 2020)) -> Planted:
+def _survey_prong(root: Path, planted: Planted, writer: SurveyWriter, cycle: int) -> None:
+    """One survey's files for the cycle (after the org-return prong: it reads the participants)."""
+    result = generate_survey_cycle(writer, planted.seed, cycle, planted.register, planted.participants[cycle],
+                                   planted.survey_scale)
+    for relative, data in result.files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        stamp = result.arrived[relative].timestamp()
+        os.utime(path, (stamp, stamp))
+    planted.survey_responses.extend(result.counted)
+    planted.flags.extend(
+        PlantedFlag(writer.spec.source, cycle, org, rule, item, path or None, "open", response_key=key)
+        for rule, org, item, key, path in result.flags
+    )
+
+
+def generate_landing_zone(root: Path, seed: int = 2020, cycles: Sequence[int] = (2018, 2019, 2020),
+                          survey_scale: int = 1) -> Planted:
     """Write a deterministic sample landing zone under `root` and return what was planted.
 
     Same seed and cycles -> byte-identical files. Files of other names already under `root` are
-    left alone (use an empty directory).
+    left alone (use an empty directory). `survey_scale` multiplies the responses every trust sends
+    to both surveys (for benchmarks; at 1 the 2020 counts are the report's).
     """
     root = Path(root)
     register = build_register()
@@ -95,8 +117,12 @@ def generate_landing_zone(root: Path, seed: int = 2020, cycles: Sequence[int] = 
         seed=seed,
         cycles=chosen,
         register=[RegisterRow(*org.csv_row()) for org in register],
+        survey_scale=survey_scale,
     )
     write_register(root, register)
     for cycle in chosen:
         _org_return_prong(root, planted, register, cycle)
+    for cycle in chosen:
+        for writer in (StaffSurveyWriter(), ServiceUserSurveyWriter()):
+            _survey_prong(root, planted, writer, cycle)
     return planted

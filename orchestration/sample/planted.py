@@ -21,6 +21,12 @@ from orchestration.sample.oracle import (
     national_indicators,
     participation,
 )
+from orchestration.sample.surveys import (
+    CountedResponse,
+    national_survey_indicators,
+    survey_participation,
+    trust_survey_indicators,
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,7 @@ class PlantedFlag:
     file: str | None  # relative landing path of the file the flag is raised on
     expected_status: str  # open | resolved_by_resubmission
     note: str = ""
+    response_key: str | None = None  # survey rules: the response_id / form_id the flag is about
 
 
 @dataclass
@@ -69,6 +76,9 @@ class Planted:
     flags: list[PlantedFlag] = field(default_factory=list)
     # (cycle_year, org_code) -> item_id -> usable value of the trust's CURRENT return
     truth: dict[tuple[int, str], dict[str, Value]] = field(default_factory=dict)
+    # every survey response that counts (after dedupe, quarantine and caps), answers as read
+    survey_responses: list[CountedResponse] = field(default_factory=list)
+    survey_scale: int = 1
 
     def registered(self, cycle: int) -> list[str]:
         return [row.org_code for row in self.participants.get(cycle, []) if row.registered_org_return]
@@ -97,6 +107,22 @@ class Planted:
         completed = {cycle: self.completed(cycle) for cycle in self.cycles}
         return participation(self.register, registered, completed)
 
+    def expected_survey_indicators(self) -> dict[tuple[int, str], tuple[int, int, float | None]]:
+        """(cycle, indicator) -> (numerator, denominator, value) for every survey indicator."""
+        return national_survey_indicators(self.register, self.survey_responses, self.cycles)
+
+    def expected_trust_survey_indicators(self) -> dict[tuple[int, str, str], tuple[int, int, float | None]]:
+        """(cycle, indicator, org) -> exact per-trust survey figures."""
+        return trust_survey_indicators(self.register, self.survey_responses, self.cycles)
+
+    def expected_survey_participation(self) -> dict[tuple[int, str, str], dict[str, int]]:
+        """(cycle, provider_type, org_type) -> the four survey columns of the participation table,
+        for every row of `expected_participation()` (0 where a group has no responses)."""
+        found = survey_participation(self.register, self.survey_responses)
+        zero = {"trusts_with_staff_responses": 0, "staff_responses": 0,
+                "trusts_with_service_user_responses": 0, "service_user_responses": 0}
+        return {key: found.get(key, dict(zero)) for key in self.expected_participation()}
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "seed": self.seed,
@@ -114,6 +140,12 @@ class Planted:
             "expected_national_indicators": [
                 {"cycle_year": cycle, "indicator_id": ind, "numerator": n, "denominator": d, "value": v}
                 for (cycle, ind), (n, d, v) in self.expected_national_indicators().items()
+            ],
+            "survey_scale": self.survey_scale,
+            "survey_responses": [dataclasses.asdict(r) for r in self.survey_responses],
+            "expected_survey_indicators": [
+                {"cycle_year": cycle, "indicator_id": ind, "numerator": n, "denominator": d, "value": v}
+                for (cycle, ind), (n, d, v) in self.expected_survey_indicators().items()
             ],
             "expected_participation": [
                 {"cycle_year": cycle, "provider_type": pt, "org_type": ot, **counts}

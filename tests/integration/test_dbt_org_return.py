@@ -243,12 +243,14 @@ def test_activity_kinds_and_half_up_rounding(warehouse):
 def test_indicator_rows_per_cycle(warehouse):
     figures_2020 = _indicators(warehouse, 2020)
     figures_2018 = _indicators(warehouse, 2018)
-    # Every org-return indicator appears for 2020; nobody answered S1.02 -> empty value.
-    assert len(figures_2020) == 73
+    # Every org-return indicator appears for 2020 (73), plus the 39 survey indicators (no survey
+    # data in this fixture: 0 / 0, empty value); nobody answered S1.02 -> empty value.
+    assert len(figures_2020) == 73 + 39
+    assert figures_2020["I1.01"][:3] == (Decimal("0"), Decimal("0"), None)
     assert figures_2020["I1.05"][1:3] == (Decimal("0"), None)
     # RI items and S4.17 were first collected in 2019: absent from 2018.
     assert "IR.01" not in figures_2018 and "I4.20" not in figures_2018
-    assert len(figures_2018) == 67
+    assert len(figures_2018) == 67 + 39
     assert figures_2018["I1.03"][:3] == (Decimal("1"), Decimal("1"), Decimal("100.0"))
 
 
@@ -274,10 +276,11 @@ def test_participation(warehouse):
         "staff_responses from marts.participation order by 1, 2, 3"
     ).fetchall()
     table = {(c, p, o): (r, d, s) for c, p, o, r, d, s in rows}
-    assert table[(2020, "universal", "acute")] == (3, 2, None)
-    assert table[(2020, "specialist", "mental_health")] == (2, 2, None)
-    assert table[(2020, "specialist", "all")] == (3, 3, None)
-    assert table[(2020, "universal", "all")] == (4, 3, None)
-    assert table[(2020, "all", "all")] == (7, 6, None)
-    assert table[(2018, "all", "all")] == (2, 2, None)
+    # no survey data in this fixture: the survey columns are 0 (tests/e2e/test_survey_pipeline.py)
+    assert table[(2020, "universal", "acute")] == (3, 2, 0)
+    assert table[(2020, "specialist", "mental_health")] == (2, 2, 0)
+    assert table[(2020, "specialist", "all")] == (3, 3, 0)
+    assert table[(2020, "universal", "all")] == (4, 3, 0)
+    assert table[(2020, "all", "all")] == (7, 6, 0)
+    assert table[(2018, "all", "all")] == (2, 2, 0)
     assert len([key for key in table if key[0] == 2020]) == 4 + 2 + 1

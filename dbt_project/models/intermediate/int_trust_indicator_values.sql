@@ -69,12 +69,19 @@ all_sources as (
         cast(null as {{ dbt.type_int() }}) as valid_responses,
         source
     from org_return
-    -- >>> SURVEYS (issue 3): the lead adds here
-    --     union all
-    --     select cycle_year, indicator_id, org_code, numerator, denominator, value,
-    --            valid_responses, source
-    --     from {{ '{{' }} ref('int_survey_trust_indicator_values') {{ '}}' }}
-    -- <<< SURVEYS
+    union all
+    -- survey prongs: one row per trust with responses that count (exact figures; the fewer-than-10
+    -- rule is applied where they are published, see trust_indicators.publishable)
+    select
+        cycle_year,
+        indicator_id,
+        org_code,
+        numerator,
+        denominator,
+        value,
+        valid_responses,
+        source
+    from {{ ref('int_survey_trust_indicator_values') }}
 )
 
 select
