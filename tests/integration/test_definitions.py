@@ -14,8 +14,14 @@ def defs():
     from orchestration.definitions import build_definitions
     from orchestration.settings import settings_from_env
 
-    # A fresh Definitions: the module-level one may be bound to another test's temporary instance.
-    return build_definitions(settings_from_env())
+    from dagster._core.storage.defs_state.base import set_defs_state_storage
+
+    # A fresh Definitions, loaded with no instance-bound state storage: another test in this worker may
+    # have left a disposed instance's storage as the current one.
+    with set_defs_state_storage(None):
+        loaded = build_definitions(settings_from_env())
+        loaded.get_repository_def()
+    return loaded
 
 
 def test_stages_are_partitioned_by_discovered_cycles(defs) -> None:
