@@ -295,7 +295,7 @@ def _write_bed_days(root: Path, provider: Provider, rng, flags: list[PlantedFlag
     for index in range(MONTHS):
         month = f"{month_start(index):%Y-%m}"
         if provider.provider_code.endswith("02") and provider.sector == "nhs" and index == 30:
-            flags.append(_flag(provider.provider_code, month, "I07", None,
+            flags.append(_flag(provider.provider_code, month, "I07", "occupied_bed_days",
                                f"incidents/{provider.provider_code}/bed_days.csv", "no bed days for a month"))
             continue
         rows.append([month, "900" if steady else str(rng.randint(400, 1500))])
