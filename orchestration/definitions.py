@@ -6,6 +6,8 @@ from dagster import Definitions, in_process_executor, load_asset_checks_from_mod
 
 from orchestration.defs import jobs
 from orchestration.defs.collection import sensors
+from orchestration.defs.incidents import assets as incidents_assets
+from orchestration.defs.incidents import sensors as incidents_sensors
 from orchestration.defs.publication import assets as publication_assets
 from orchestration.defs.quality import assets as quality_assets
 from orchestration.defs.returns import assets as returns_assets
@@ -13,15 +15,15 @@ from orchestration.defs.warehouse import assets as warehouse_assets
 from orchestration.resources import LdisDbtCliResource, LdisSettings
 from orchestration.settings import DBT_PROJECT_DIR, Settings, settings_from_env
 
-ASSET_MODULES = [returns_assets, quality_assets, warehouse_assets, publication_assets]
+ASSET_MODULES = [returns_assets, quality_assets, warehouse_assets, publication_assets, incidents_assets]
 
 
 def build_definitions(settings: Settings) -> Definitions:
     return Definitions(
         assets=[*load_assets_from_modules(ASSET_MODULES), returns_assets.received_files],
         asset_checks=load_asset_checks_from_modules(ASSET_MODULES),
-        jobs=[jobs.register_job, jobs.collect_job, jobs.publish_cycle_job, jobs.snapshot_job],
-        sensors=[sensors.landing_zone_sensor],
+        jobs=[jobs.register_job, jobs.collect_job, jobs.publish_cycle_job, jobs.snapshot_job, jobs.incidents_job],
+        sensors=[sensors.landing_zone_sensor, incidents_sensors.incident_feed_sensor],
         resources={
             "ldis": LdisSettings.from_settings(settings),
             "dbt": LdisDbtCliResource(project_dir=str(DBT_PROJECT_DIR), dbt_executable=_dbt_executable()),

@@ -128,6 +128,7 @@ def run_pipeline(settings: Settings) -> RunReport:
         return result.success
 
     timed("register", "register_job")
+    timed("incidents", "incidents_job")  # before collect_job: its one dbt build reads the incident datasets
     if report.cycles:
         keys = [str(c) for c in report.cycles]
         ordered = [k for k in instance.get_dynamic_partitions(cycles_partitions.name) if k in keys]

@@ -20,7 +20,7 @@ register_job = define_asset_job(
 collect_job = define_asset_job(
     "collect_job",
     # every cycle-partitioned asset before publication: a new prong's group joins by itself
-    selection=AssetSelection.all() - AssetSelection.groups("publication") - REGISTER,
+    selection=AssetSelection.all() - AssetSelection.groups("publication", "incidents") - REGISTER,
     partitions_def=cycles,
     description="Ingest, validate and build the marts for a range of cycles (one dbt invocation).",
 )
@@ -35,4 +35,9 @@ publish_cycle_job = define_asset_job(
 snapshot_job = define_asset_job(
     "snapshot_job", selection=AssetSelection.assets("warehouse_snapshot"),
     description="Build the analysts' snapshot from every published cycle and swap it in.",
+)
+
+incidents_job = define_asset_job(
+    "incidents_job", selection=AssetSelection.groups("incidents"),
+    description="Ingest and validate the incident feeds (before collect_job, whose dbt build reads them).",
 )

@@ -25,7 +25,12 @@ from orchestration.lib.catalogue import items, read_catalogue
 # Marts copied per cycle into the published snapshot (each has a cycle_year column).
 CYCLE_MARTS = ("national_indicators", "participation")
 # Marts copied whole from the working database at every snapshot (the analysts' working data).
-CURRENT_MARTS = ("validation_flags",)
+CURRENT_MARTS = (
+    "validation_flags",
+    # restrictive practice (issue 6): aggregates and alerts only, no person_key
+    "restrictive_practice_monthly", "restrictive_practice_annual", "restrictive_practice_spc",
+    "practice_alerts", "commissioner_restrictive_practice",
+)
 # Indicator sources the warehouse builds; the audit expects every catalogue indicator of these.
 PUBLISHED_SOURCES = ("org_return", "org_return_activity")
 
