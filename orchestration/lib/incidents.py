@@ -425,7 +425,8 @@ def validate_feeds(settings: Settings, providers: pl.DataFrame, bed_days: pl.Dat
     raw = settings.raw_dir
     validated = settings.validated_dir
     with connect(settings.state / "duckdb_tmp") as con:
-        _run(con, f"create temp table typed as {typed_rows_sql(rawstore.glob(raw, 'incident_rows'), rawstore.glob(raw, 'incident_files'))}")
+        typed = typed_rows_sql(rawstore.glob(raw, "incident_rows"), rawstore.glob(raw, "incident_files"))
+        _run(con, f"create temp table typed as {typed}")
         _run(con, """
             create temp table ranked as
             select *,
@@ -460,7 +461,7 @@ def validate_feeds(settings: Settings, providers: pl.DataFrame, bed_days: pl.Dat
                                    build / "_empty.parquet")
         _replace_dir(validated / "incident_interventions", build)
 
-        quarantine = con.sql(f"""
+        quarantine = con.sql("""
             select provider_code, incident_id, intervention_seq, error_rule as rule_id, error_item as item_id,
                    error_code as detail, strftime(timezone('Europe/London', start_utc), '%Y-%m') as month,
                    file_hash, landing_path, row_number, archived_at

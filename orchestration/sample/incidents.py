@@ -155,10 +155,8 @@ def _incident_rows(provider: Provider, rng, index: int, people: list[str]) -> li
         start = dt.datetime.combine(start_month, dt.time()) + dt.timedelta(
             minutes=rng.randint(0, 27 * 24 * 60))
         person = rng.choice(people)
-        if provider.profile in ("rising", "flat"):
-            count = 1  # one intervention per incident: the chart's points are exact by construction
-        else:
-            count = rng.choices([1, 2, 3], weights=[70, 25, 5])[0]
+        # one intervention per incident at the rising and flat providers: their chart points are exact
+        count = 1 if provider.profile in ("rising", "flat") else rng.choices([1, 2, 3], weights=[70, 25, 5])[0]
         types_pool, weights = (NHS_TYPES, NHS_WEIGHTS) if provider.sector == "nhs" else (CARE_TYPES, CARE_WEIGHTS)
         types: list[str] = []
         while len(types) < count:
@@ -226,7 +224,7 @@ def generate_incidents(root: Path, seed: int, register: list[Organisation],
         _plant_errors(provider, files, flags)
         columns = list(FEED_COLUMNS)
         if provider.provider_code == "SC005":
-            columns = list(reversed(FEED_COLUMNS)) + ["free_text_notes"]  # order varies; extra column ignored
+            columns = [*reversed(FEED_COLUMNS), "free_text_notes"]  # order varies; extra column ignored
         for index, rows in files.items():
             name = f"{month_start(index):%Y-%m}.csv"
             _write_feed(root / "incidents" / provider.provider_code / name, [r.values for r in rows], columns)
