@@ -224,7 +224,9 @@ def _group_select(header: tuple[str, ...], paths: list[str]) -> str:
     source = (f"read_csv([{listed}], header = true, all_varchar = true, filename = true, null_padding = true, "
               f"names = [{', '.join(repr(f'column{i:02d}') for i in range(len(header)))}])")
     columns = ", ".join(text(c) for c in (*FEED_COLUMNS, "person_ref"))
-    return f"select filename, {columns} from (select {renamed}, filename from {source})"
+    # WITH ORDINALITY numbers rows in file order: the tie-breaker "the later row in that file"
+    return (f"select filename, src_ordinal, {columns} from "
+            f"(select {renamed}, filename, ordinality as src_ordinal from {source} with ordinality)")
 
 
 def _read_batch(settings: Settings, archive: Archive, receipts: list[Receipt], key: str,
@@ -262,7 +264,8 @@ def _read_batch(settings: Settings, archive: Archive, receipts: list[Receipt], k
         _run(con, f"""
             create temp table batch as
             select f.provider_code, f.file_hash, f.archive_seq, f.archived_at,
-                   row_number() over (partition by src.filename) as row_number, {feed}
+                   src.src_ordinal - min(src.src_ordinal) over (partition by src.filename) + 1 as row_number,
+                   {feed}
             from ({' union all '.join(selects)}) as src
             join batch_files as f on src.filename = f.archive_file
         """)
