@@ -119,6 +119,11 @@ VALIDATED_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "provider_code": pl.String, "month": pl.String, "occupied_bed_days": pl.Float64, "file_hash": pl.String,
     },
     "providers": {column: pl.String for column in ("file_hash", *PROVIDER_COLUMNS)},
+    # monthly aggregates kept when `ldis retention --delete` removes the detail behind them
+    "retained_monthly": {
+        "provider_code": pl.String, "month": pl.String, "intervention_type": pl.String,
+        "incidents": pl.Int32, "people": pl.Int32, "total_minutes": pl.Float64,
+    },
 }
 
 

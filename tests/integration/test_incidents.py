@@ -342,3 +342,32 @@ def test_feeds_are_held_without_a_usable_key(tmp_path: Path) -> None:
     demo = make_settings(tmp_path, tmp_path / "w.duckdb", tmp_path / "r", tmp_path / "s",
                          pseudonym_key=DEMO_PSEUDONYM_KEY, demo_mode=True)
     assert incidents.usable_key(demo) == DEMO_PSEUDONYM_KEY
+
+
+def test_retention_dry_run_changes_nothing_and_delete_keeps_monthly_aggregates(world, tmp_path: Path) -> None:
+    import shutil
+
+    from orchestration.lib import retention
+
+    original, _ = world
+    shutil.copytree(original.state, tmp_path / "state")
+    settings = make_settings(original.landing, tmp_path / "w.duckdb", tmp_path / "reports", tmp_path / "state",
+                             pseudonym_key=KEY)
+    files_before = {p: p.stat().st_mtime_ns for p in settings.state.rglob("*") if p.is_file()}
+    plan = retention.plan_retention(settings, dt.date(2023, 1, 1))  # cutoff 2020-01-01
+    assert plan.cutoff == dt.date(2020, 1, 1)
+    # P1's 2019 incidents (A1, A2, B4.., A5, A6) and P2, P3, P4, P5 up to 2019; not C1-C3 (2020)
+    assert plan.by_provider["P4"] == sum(5 if i % 2 else 7 for i in range(21))  # April 2018 - December 2019
+    assert {f for f in files_before} == {p for p in settings.state.rglob("*") if p.is_file()}
+    assert all(p.stat().st_mtime_ns == t for p, t in files_before.items())
+    retention.apply_retention(settings, plan)
+    current = rawstore.read(settings.validated_dir, "incident_interventions")
+    assert set(current["incident_id"].to_list()) <= {"C1", "C2", "C3"} | {
+        i for i in current["incident_id"].to_list() if i.startswith(("P3-2020", "P4-2020"))}
+    assert {"C1", "C2", "C3"} <= set(current["incident_id"].to_list())
+    raw = rawstore.read(settings.raw_dir, "incident_rows")
+    assert "A1" not in raw["incident_id"].to_list() and "C1" in raw["incident_id"].to_list()
+    assert plan.archive_files and not any((settings.archive_dir / h[:2] / h).exists() for h in plan.archive_files)
+    retained = rawstore.read(settings.validated_dir, "retained_monthly")
+    assert retained.filter((pl.col("provider_code") == "P1") & (pl.col("month") == "2019-06"))[
+        ["intervention_type", "incidents", "total_minutes"]].rows() == [("07", 2, 50.0)]
