@@ -260,17 +260,18 @@ def _read_batch(settings: Settings, archive: Archive, receipts: list[Receipt], k
             "archived_at": pa.array([by_path[p].archived_at for p in good], pa.timestamp("us", "UTC")),
         })
         con.register("batch_files", files)
-        feed = ", ".join(f"src.{c}" for c in (*FEED_COLUMNS, "person_ref"))
+        source = f"({' union all '.join(selects)})"
+        # Pass 1 (small result): per file and person, the rows and the first row's position. It gives
+        # the distinct people to key, each file's row count and where its rows start.
         _run(con, f"""
-            create temp table batch as
-            select f.provider_code, f.file_hash, f.archive_seq, f.archived_at,
-                   src.src_ordinal - min(src.src_ordinal) over (partition by src.filename) + 1 as row_number,
-                   {feed}
-            from ({' union all '.join(selects)}) as src
+            create temp table seen as
+            select f.provider_code, src.filename, src.person_ref, count(*) as rows, min(src.src_ordinal) as first_ordinal
+            from {source} as src
             join batch_files as f on src.filename = f.archive_file
+            group by f.provider_code, src.filename, src.person_ref
         """)
         people = con.execute(
-            "select distinct provider_code, person_ref from batch where person_ref is not null").fetchall()
+            "select distinct provider_code, person_ref from seen where person_ref is not null").fetchall()
         keys = pa.table({
             "provider_code": pa.array([p for p, _ in people], pa.string()),
             "person_ref": pa.array([r for _, r in people], pa.string()),
@@ -282,21 +283,25 @@ def _read_batch(settings: Settings, archive: Archive, receipts: list[Receipt], k
             f"part-{rawstore.batch_key(r.file_hash for r in receipts)}.parquet"
         temporary = part.with_name(f".{part.name}.tmp")
         part.parent.mkdir(parents=True, exist_ok=True)
-        feed = ", ".join(f"b.{c}" for c in FEED_COLUMNS)
+        feed = ", ".join(f"src.{c}" for c in FEED_COLUMNS)
+        # Pass 2 (streamed): rows straight from the CSV reader to Parquet, person_ref swapped for its key
         _run(con, f"""
             copy (
-                select b.provider_code, b.file_hash, b.archive_seq, b.archived_at, b.row_number,
-                       k.person_key, {feed}
-                from batch as b
+                select f.provider_code, f.file_hash, f.archive_seq, f.archived_at,
+                       src.src_ordinal - starts.first_ordinal + 1 as row_number, k.person_key, {feed}
+                from {source} as src
+                join batch_files as f on src.filename = f.archive_file
+                join (select filename, min(first_ordinal) as first_ordinal from seen group by filename) as starts
+                    on src.filename = starts.filename
                 left join person_keys as k
-                    on b.provider_code = k.provider_code and b.person_ref = k.person_ref
+                    on f.provider_code = k.provider_code and src.person_ref = k.person_ref
             ) to '{temporary}' (format parquet, compression zstd)
         """)
         temporary.replace(part)
-        counts = dict(con.execute("select file_hash, count(*) from batch group by file_hash").fetchall())
+        counts = {by_path[name].file_hash: int(rows) for name, rows in con.execute(
+            "select filename, sum(rows) from seen group by filename").fetchall()}
         summary.rows_read = sum(counts.values())
         summary.files_read = len(good)
-        _run(con, "drop table batch")
     return counts
 
 
@@ -583,3 +588,32 @@ def hold_note(validated: Path, message: str | None) -> None:
                                         "message": message}]
     frame = pl.DataFrame(rows, schema=rawstore.VALIDATED_SCHEMAS["collection_notes"])
     rawstore.replace_partition(validated, "collection_notes", frame, "source=incident")
+
+
+# --------------------------------------------------------------------------------------------- GX audit
+
+def gx_audit(settings: Settings, month: str | None = None) -> tuple[set[int], set[int]]:
+    """Cross-check: (row ids GX's `incident_feed` suite fails, row ids the SQL quarantines), over every
+    version received (or those starting in `month`). GX needs a pandas frame, so this is for frames
+    that fit in memory; the pipeline relies on the SQL."""
+    from orchestration.lib.gx_runner import run_suite
+
+    raw = settings.raw_dir
+    typed = typed_rows_sql(rawstore.glob(raw, "incident_rows"), rawstore.glob(raw, "incident_files"))
+    where = "" if month is None else f"where strftime(timezone('Europe/London', start_utc), '%Y-%m') = '{month}'"
+    with connect(settings.state / "duckdb_tmp") as con:
+        # instants as epoch seconds (float): GX's column-pair check fails on pyarrow-backed timestamps
+        frame = con.sql(f"""
+            select cast(row_number() over (order by file_hash, row_number) as bigint) as row_id,
+                   incident_id, seq, person_key, intervention_type, reason,
+                   epoch(updated_utc) as updated_utc, epoch(start_utc) as start_utc,
+                   epoch(start_utc) as start_epoch, epoch(end_utc) as end_epoch,
+                   epoch(archived_at) as received_epoch, error_rule
+            from ({typed}) {where}
+        """).df()
+    sql_failed = set(frame.loc[frame["error_rule"].notna(), "row_id"].astype(int))
+    frame = frame.drop(columns=["error_rule"])
+    for column in ("incident_id", "person_key", "intervention_type", "reason"):
+        frame[column] = frame[column].astype(object)
+    gx_failed = {row_id for failure in run_suite("incident_feed", frame) for row_id in failure.row_ids}
+    return gx_failed, sql_failed

@@ -371,3 +371,10 @@ def test_retention_dry_run_changes_nothing_and_delete_keeps_monthly_aggregates(w
     retained = rawstore.read(settings.validated_dir, "retained_monthly")
     assert retained.filter((pl.col("provider_code") == "P1") & (pl.col("month") == "2019-06"))[
         ["intervention_type", "incidents", "total_minutes"]].rows() == [("07", 2, 50.0)]
+
+
+def test_gx_suite_and_sql_quarantine_the_same_rows(world) -> None:
+    settings, _ = world
+    gx_failed, sql_failed = incidents.gx_audit(settings)
+    assert len(sql_failed) == 7  # B1, the row without an id, B3, B4, B5, B6 and A5's later version
+    assert gx_failed == sql_failed
