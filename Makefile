@@ -3,7 +3,7 @@
 UV := python3 -m uv
 PYTEST_WORKERS ?= 2
 
-.PHONY: bootstrap demo test lint dev bench docs clean
+.PHONY: bootstrap demo test lint dev bench bench-incidents docs clean
 
 bootstrap:
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==0.13.9"
@@ -24,6 +24,9 @@ dev: bootstrap  ## the Dagster UI on the demo's state (run `make demo` first)
 
 bench: bootstrap
 	$(UV) run --locked python benchmarks/pipeline_run.py
+
+bench-incidents: bootstrap  ## incident feeds at ~10 million rows against a bare DuckDB floor
+	$(UV) run --locked python benchmarks/incidents_scale.py --scale $(or $(SCALE),715)
 
 clean:
 	rm -rf .ldis dbt_project/target dbt_project/logs

@@ -106,6 +106,16 @@ def test_r10_totals_sum_a_trusts_provider_codes(world) -> None:
     assert [(c, s) for c, _, s in r10] == per_provider
 
 
+def test_commissioner_files_are_written_with_disclosure(world) -> None:
+    planted, settings, _ = world
+    commissioners = {p.commissioner_code for p in planted.incidents.providers}
+    folders = {p.name for p in (settings.reports / "commissioners").iterdir()}
+    assert folders == commissioners
+    text = (settings.reports / "commissioners" / sorted(commissioners)[0] / "restrictive_practice_2020.csv").read_text()
+    counts = [cell for line in text.splitlines()[1:] for cell in line.split(",")[5:17]]
+    assert counts and all(c in ("", "*") or int(c) % 5 == 0 for c in counts)
+
+
 def test_no_raw_person_ref_leaves_the_archive(world) -> None:
     planted, settings, _ = world
     refs = [ref.encode() for ref in planted.incidents.raw_person_refs]

@@ -9,8 +9,10 @@ run-level error (validated/collection_notes), nothing read, everything else proc
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
 
+from orchestration.defs.partitions import cycles, single_run
 from orchestration.lib import incidents, rawstore
 from orchestration.lib.archive import Archive
+from orchestration.lib.incident_reports import write_commissioner_reports
 from orchestration.resources import LdisSettings
 
 OUTPUTS = [
@@ -50,3 +52,19 @@ def incident_feeds(context: AssetExecutionContext, ldis: LdisSettings):
         context.log.info(f"incident feeds: {ingest}; {validation}")
     for key, _ in OUTPUTS:
         yield MaterializeResult(asset_key=AssetKey(key), metadata=metadata)
+
+
+@multi_asset(
+    specs=[AssetSpec(["reports", "commissioner_restrictive_practice"], group_name="incident_reports",
+                     deps=[AssetKey(["marts", "commissioner_restrictive_practice"])],
+                     description="One CSV per commissioner and cycle, disclosure rule applied.")],
+    partitions_def=cycles,
+    backfill_policy=single_run,
+)
+def commissioner_reports(context: AssetExecutionContext, ldis: LdisSettings):
+    """After the dbt build: the commissioners' files (every cycle of the mart, whatever the partitions)."""
+    settings = ldis.get()
+    written = write_commissioner_reports(settings.working_db, settings.reports)
+    context.log.info(f"{written} commissioner files")
+    yield MaterializeResult(asset_key=AssetKey(["reports", "commissioner_restrictive_practice"]),
+                            metadata={"files": written})
