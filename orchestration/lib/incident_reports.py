@@ -60,3 +60,29 @@ def write_commissioner_reports(working_db: Path, reports: Path) -> int:
             writer.writerow([*TEXT_COLUMNS, *COUNT_COLUMNS, RATE_COLUMN])
             writer.writerows(lines)
     return len(files)
+
+
+FLAG_REPORT_COLUMNS = ("rule_id", "severity", "cycle_year", "item_id", "response_key", "submitted_value",
+                       "landing_path", "message")
+
+
+def write_provider_flag_reports(validated: Path, reports: Path) -> int:
+    """Each provider's own incident flags (quarantined rows and warnings), unrounded, to send back:
+    `reports/providers/<provider_code>/incident_flags.csv`. A provider sees only its own rows."""
+    from orchestration.lib import rawstore
+
+    target = reports / "providers"
+    shutil.rmtree(target, ignore_errors=True)
+    flags = rawstore.read(validated, "flags")
+    flags = flags.filter(flags["rule_id"].str.starts_with("I") & flags["org_code"].is_not_null())
+    written = 0
+    for (provider,), frame in flags.sort(["org_code", "cycle_year", "rule_id", "flag_id"]).group_by(
+            ["org_code"], maintain_order=True):
+        path = target / str(provider).replace("/", "_") / "incident_flags.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(FLAG_REPORT_COLUMNS)
+            writer.writerows(safe_row(list(row)) for row in frame.select(FLAG_REPORT_COLUMNS).iter_rows())
+        written += 1
+    return written

@@ -495,11 +495,24 @@ def validate_feeds(settings: Settings, providers: pl.DataFrame, bed_days: pl.Dat
         """).pl()
     for name, frame in (("providers", providers), ("incident_bed_days", bed_days)):
         rawstore.replace_partition(validated, name, frame, "current")
+    _unreadable_notes(settings)
     flags = _flags(quarantine, warnings, months_with_use, unregistered, providers, bed_days, settings)
     _write_flags(validated, flags)
     for flag in flags:
         summary.flags_by_rule[str(flag["rule_id"])] = summary.flags_by_rule.get(str(flag["rule_id"]), 0) + 1
     return summary
+
+
+def _unreadable_notes(settings: Settings) -> None:
+    """A collection-level error per feed file DuckDB could not read (no incident_id header, bad bytes)."""
+    files = rawstore.read(settings.raw_dir, "incident_files")
+    files = files.filter(pl.col("status") == "unreadable") if files.height else files
+    rows = [{"cycle_year": None, "source": "incident", "severity": "error",
+             "message": f"{path}: not a readable incident CSV (header with incident_id); archived, not read"}
+            for path in sorted(files["landing_path"].unique().to_list())] if files.height else []
+    rawstore.replace_partition(settings.validated_dir, "collection_notes",
+                               pl.DataFrame(rows, schema=rawstore.VALIDATED_SCHEMAS["collection_notes"]),
+                               "source=incident")
 
 
 def _flag(rule_id: str, provider: str, month: str | None, item_id: str | None, extra: str,

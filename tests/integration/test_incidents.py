@@ -115,6 +115,7 @@ def build_landing(landing: Path) -> None:
         month = f"{year}-{mon:02d}"
         write_feed(landing, "P3", f"{month}.csv", month_rows("P3", month, 2 + index // 2))
         write_feed(landing, "P4", f"{month}.csv", month_rows("P4", month, 5 if index % 2 else 7))
+    (landing / "incidents" / "P2" / "notes.csv").write_text("this is not a feed\nat all\n")  # unreadable
     write_feed(landing, "ZZ1", "2019-05.csv", [row("Z1", 1, "2019-05-01T10:00:00", person="SECRET-PERSON-ZULU")])
     with (landing / "incidents" / "P1" / "bed_days.csv").open("w") as handle:
         handle.write("month,occupied_bed_days\n2019-05,300\n2019-06,310\n2019-06,320\n2019-07,300\n2020-06,200\n")
@@ -378,3 +379,26 @@ def test_gx_suite_and_sql_quarantine_the_same_rows(world) -> None:
     gx_failed, sql_failed = incidents.gx_audit(settings)
     assert len(sql_failed) == 7  # B1, the row without an id, B3, B4, B5, B6 and A5's later version
     assert gx_failed == sql_failed
+
+
+def test_unreadable_file_is_archived_and_named_in_a_collection_error(world) -> None:
+    settings, _ = world
+    notes = rawstore.read(settings.validated_dir, "collection_notes").filter(pl.col("source") == "incident")
+    assert notes["message"].to_list() == [
+        "incidents/P2/notes.csv: not a readable incident CSV (header with incident_id); archived, not read"]
+    files = rawstore.read(settings.raw_dir, "incident_files")
+    unreadable = files.filter(pl.col("status") == "unreadable")
+    assert unreadable["landing_path"].to_list() == ["incidents/P2/notes.csv"]
+    assert (settings.archive_dir / unreadable["file_hash"][0][:2] / unreadable["file_hash"][0]).exists()
+
+
+def test_each_provider_gets_only_its_own_flags(world, tmp_path: Path) -> None:
+    from orchestration.lib.incident_reports import write_provider_flag_reports
+
+    settings, _ = world
+    assert write_provider_flag_reports(settings.validated_dir, tmp_path) == 4  # P1, P2, P5 (I07) and ZZ1 (I06)
+    p1 = list(csv.DictReader((tmp_path / "providers" / "P1" / "incident_flags.csv").open()))
+    assert {r["rule_id"] for r in p1} == {"I01", "I02", "I03", "I04", "I05", "I07", "I08"}
+    assert all("ZZ1" not in r["message"] for r in p1)
+    assert {r["rule_id"] for r in csv.DictReader((tmp_path / "providers" / "ZZ1" / "incident_flags.csv").open())} \
+        == {"I06"}

@@ -12,7 +12,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResul
 from orchestration.defs.partitions import cycles, single_run
 from orchestration.lib import incidents, rawstore
 from orchestration.lib.archive import Archive
-from orchestration.lib.incident_reports import write_commissioner_reports
+from orchestration.lib.incident_reports import write_commissioner_reports, write_provider_flag_reports
 from orchestration.resources import LdisSettings
 
 OUTPUTS = [
@@ -48,7 +48,8 @@ def incident_feeds(context: AssetExecutionContext, ldis: LdisSettings):
         ingest = incidents.ingest_feeds(settings, archive, set(providers["provider_code"].to_list()))
         bed_days = incidents.read_bed_days(settings.landing, archive)
         validation = incidents.validate_feeds(settings, providers, bed_days)
-        metadata = {"ingest": str(ingest), "validation": str(validation)}
+        reports = write_provider_flag_reports(settings.validated_dir, settings.reports)
+        metadata = {"ingest": str(ingest), "validation": str(validation), "provider_flag_reports": str(reports)}
         context.log.info(f"incident feeds: {ingest}; {validation}")
     for key, _ in OUTPUTS:
         yield MaterializeResult(asset_key=AssetKey(key), metadata=metadata)
