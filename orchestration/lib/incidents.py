@@ -336,8 +336,10 @@ def _local_instant(column: str) -> str:
     has_offset = f"regexp_matches({column}, '(Z|z|[+-][0-9]{{2}}:?[0-9]{{2}})$')"
     naive = f"try_cast(replace({column}, 'T', ' ') as timestamp)"
     icu = f"timezone('Europe/London', {naive})"
+    # an ambiguous local time is 01:xx on a day in October: only those rows pay for the second check
     return (f"case when {has_offset} then try_cast({column} as timestamptz) "
-            f"when timezone('Europe/London', {icu} - interval 1 hour) = {naive} then {icu} - interval 1 hour "
+            f"when month({naive}) = 10 and hour({naive}) = 1 "
+            f"and timezone('Europe/London', {icu} - interval 1 hour) = {naive} then {icu} - interval 1 hour "
             f"else {icu} end")
 
 
