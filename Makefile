@@ -7,7 +7,7 @@ PYTEST_WORKERS ?= 2
 # so one target never removes the packages another installed.
 EXTRAS ?=
 
-.PHONY: bootstrap demo test lint dev bench bench-engines docs clean
+.PHONY: bootstrap demo test lint dev bench bench-engines bench-incidents docs clean
 
 bootstrap:
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==0.13.9"
@@ -40,6 +40,9 @@ docs: bootstrap  ## dbt docs (every model and column described) into docs/dbt/ (
 		LDIS_RAW_DIR=/tmp/ldis-docs-raw LDIS_VALIDATED_DIR=/tmp/ldis-docs-validated DBT_SEND_ANONYMOUS_USAGE_STATS=false \
 		$(UV) run --locked dbt docs generate --empty-catalog --static --target-path $(CURDIR)/docs/dbt --quiet
 	@echo "open docs/dbt/static_index.html"
+
+bench-incidents: bootstrap  ## incident feeds at ~10 million rows against a bare DuckDB floor
+	$(UV) run --locked python benchmarks/incidents_scale.py --scale $(or $(SCALE),715)
 
 clean:
 	rm -rf .ldis dbt_project/target dbt_project/logs

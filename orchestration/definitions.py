@@ -8,6 +8,8 @@ from orchestration.defs import jobs
 from orchestration.defs.collection import assets as collection_assets
 from orchestration.defs.collection import schedules, sensors
 from orchestration.defs.flag_responses import assets as flag_response_assets
+from orchestration.defs.incidents import assets as incidents_assets
+from orchestration.defs.incidents import sensors as incidents_sensors
 from orchestration.defs.plausibility import assets as plausibility_assets
 from orchestration.defs.publication import assets as publication_assets
 from orchestration.defs.publication import reports as publication_reports
@@ -20,8 +22,8 @@ from orchestration.resources import LdisDbtCliResource, LdisSettings
 from orchestration.settings import DBT_PROJECT_DIR, Settings, settings_from_env
 
 ASSET_MODULES = [
-    collection_assets, returns_assets, quality_assets, survey_assets, plausibility_assets, flag_response_assets,
-    warehouse_assets, publication_assets, publication_reports, report_assets,
+    collection_assets, returns_assets, quality_assets, survey_assets, incidents_assets, plausibility_assets,
+    flag_response_assets, warehouse_assets, publication_assets, publication_reports, report_assets,
 ]
 
 
@@ -29,9 +31,10 @@ def build_definitions(settings: Settings) -> Definitions:
     return Definitions(
         assets=[*load_assets_from_modules(ASSET_MODULES), returns_assets.received_files],
         asset_checks=load_asset_checks_from_modules(ASSET_MODULES),
-        jobs=[jobs.register_job, jobs.collect_job, jobs.publish_cycle_job, jobs.snapshot_job, jobs.reports_job,
-              jobs.peer_rules_job],
-        sensors=[sensors.landing_zone_sensor, schedules.refresh_snapshot_and_reports],
+        jobs=[jobs.register_job, jobs.incidents_job, jobs.collect_job, jobs.publish_cycle_job, jobs.snapshot_job,
+              jobs.reports_job, jobs.peer_rules_job],
+        sensors=[sensors.landing_zone_sensor, incidents_sensors.incident_feed_sensor,
+                 schedules.refresh_snapshot_and_reports],
         schedules=[schedules.nightly_peer_rules, schedules.publish_after_window],
         resources={
             "ldis": LdisSettings.from_settings(settings),

@@ -21,7 +21,7 @@ register_job = define_asset_job(
 collect_job = define_asset_job(
     "collect_job",
     # every cycle-partitioned asset before publication: a new prong's group joins by itself
-    selection=AssetSelection.all() - AssetSelection.groups("publication") - REGISTER,
+    selection=AssetSelection.all() - AssetSelection.groups("publication", "incidents") - REGISTER,
     partitions_def=cycles,
     description="Ingest, validate and build the marts for a range of cycles (one dbt invocation).",
 )
@@ -55,4 +55,9 @@ peer_rules_job = define_asset_job(
 reports_job = define_asset_job(
     "reports_job", selection=AssetSelection.assets("national_tables", "trust_reports"),
     description="Build the national tables and every trust's report from the published snapshot.",
+)
+
+incidents_job = define_asset_job(
+    "incidents_job", selection=AssetSelection.groups("incidents"),
+    description="Ingest and validate the incident feeds (before collect_job, whose dbt build reads them).",
 )

@@ -32,6 +32,12 @@ CYCLE_MARTS = (
 )
 # Marts copied whole from the working database at every snapshot (the analysts' working data).
 CURRENT_MARTS = ("validation_flags", "validation_flag_history", "flag_response_problems", "rule_evaluations")
+# Restrictive practice (issue 6), copied whole like CURRENT_MARTS when the working database has them
+# (a failed dbt build is already a run problem): aggregates and alerts only, never person_key.
+INCIDENT_MARTS = (
+    "restrictive_practice_monthly", "restrictive_practice_annual", "restrictive_practice_spc",
+    "practice_alerts", "commissioner_restrictive_practice",
+)
 # Indicator sources the warehouse builds; the audit expects every catalogue indicator of these.
 PUBLISHED_SOURCES = ("org_return", "org_return_activity", "staff_survey", "service_user_survey")
 
@@ -192,6 +198,12 @@ def build_snapshot(published: Path, working_db: Path, warehouse: Path) -> dict[s
                 con.execute(f"create table marts.{table} as select * from working.marts.{table} limit 0")
             counts[table] = con.execute(f"select count(*) from marts.{table}").fetchone()[0]
         for table in CURRENT_MARTS:
+            con.execute(f"create table marts.{table} as select * from working.marts.{table} order by all")
+            counts[table] = con.execute(f"select count(*) from marts.{table}").fetchone()[0]
+        built = {name for (name,) in con.execute(
+            "select table_name from information_schema.tables where table_catalog = 'working' "
+            "and table_schema = 'marts'").fetchall()}
+        for table in (t for t in INCIDENT_MARTS if t in built):
             con.execute(f"create table marts.{table} as select * from working.marts.{table} order by all")
             counts[table] = con.execute(f"select count(*) from marts.{table}").fetchone()[0]
         statuses = read_status(published)

@@ -19,6 +19,18 @@ import polars as pl
 
 UTC_TS = pl.Datetime("us", "UTC")
 
+# Incident feeds (issue 6; lib/incidents.py): the feed's columns as text, person_ref excepted (it is
+# replaced by person_key at ingestion and never written here).
+INCIDENT_FEED_COLUMNS = (
+    "incident_id", "intervention_seq", "record_updated_at", "site_code", "start_at", "end_at",
+    "intervention_type", "reason", "authority", "in_care_plan", "deescalation_attempted", "staff_involved",
+    "learning_disability", "autistic", "age_band", "gender", "ethnic_group", "injury_person", "injury_staff",
+    "injury_other", "death_or_serious_injury", "police_involved", "body_worn_camera", "post_incident_support",
+    "post_incident_review", "care_plan_reviewed",
+)
+PROVIDER_COLUMNS = ("provider_code", "provider_name", "sector", "setting_type", "commissioner_code", "org_code",
+                    "training_certification")
+
 SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "received_files": {
         "file_hash": pl.String, "source": pl.String, "cycle_year": pl.Int32,
@@ -67,6 +79,15 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "survey_answers": {
         "source": pl.String, "file_hash": pl.String, "cycle_year": pl.Int32, "row_number": pl.Int32,
         "question_id": pl.String, "answer_raw": pl.String,
+    },
+    "incident_rows": {
+        "provider_code": pl.String, "file_hash": pl.String, "archive_seq": pl.Int64,
+        "archived_at": UTC_TS, "row_number": pl.Int64, "person_key": pl.String,
+        **{column: pl.String for column in INCIDENT_FEED_COLUMNS},
+    },
+    "incident_files": {
+        "file_hash": pl.String, "provider_code": pl.String, "landing_path": pl.String,
+        "archive_seq": pl.Int64, "archived_at": UTC_TS, "status": pl.String, "rows": pl.Int64,
     },
 }
 
@@ -118,6 +139,31 @@ VALIDATED_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "rule_evaluations": {
         "cycle_year": pl.Int32, "rule_id": pl.String, "org_code": pl.String, "status": pl.String,
         "detail": pl.String,
+    },
+    "incident_interventions": {
+        "provider_code": pl.String, "incident_id": pl.String, "intervention_seq": pl.Int32,
+        "person_key": pl.String, "month": pl.String, "cycle_year": pl.Int32, "start_at": UTC_TS,
+        "end_at": UTC_TS, "record_updated_at": UTC_TS, "duration_minutes": pl.Float64,
+        "intervention_type": pl.String, "reason": pl.String, "authority": pl.String,
+        "in_care_plan": pl.String, "deescalation_attempted": pl.String, "post_incident_support": pl.String,
+        "post_incident_review": pl.String, "care_plan_reviewed": pl.String, "injury_person": pl.String,
+        "injury_staff": pl.String, "death_or_serious_injury": pl.String, "learning_disability": pl.String,
+        "autistic": pl.String, "age_band": pl.String, "gender": pl.String, "ethnic_group": pl.String,
+        "site_code": pl.String, "versions": pl.Int32, "file_hash": pl.String,
+    },
+    "incident_quarantine": {
+        "provider_code": pl.String, "incident_id": pl.String, "intervention_seq": pl.String,
+        "rule_id": pl.String, "item_id": pl.String, "detail": pl.String, "month": pl.String,
+        "cycle_year": pl.Int32, "file_hash": pl.String, "landing_path": pl.String, "row_number": pl.Int64,
+    },
+    "incident_bed_days": {
+        "provider_code": pl.String, "month": pl.String, "occupied_bed_days": pl.Float64, "file_hash": pl.String,
+    },
+    "providers": {column: pl.String for column in ("file_hash", *PROVIDER_COLUMNS)},
+    # monthly aggregates kept when `ldis retention --delete` removes the detail behind them
+    "retained_monthly": {
+        "provider_code": pl.String, "month": pl.String, "intervention_type": pl.String,
+        "incidents": pl.Int32, "people": pl.Int32, "total_minutes": pl.Float64,
     },
 }
 

@@ -14,6 +14,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from orchestration.sample.incidents import build_providers, generate_incidents
 from orchestration.sample.oracle import RegisterRow
 from orchestration.sample.org_returns import Submission, generate_cycle
 from orchestration.sample.outcomes import current_truth, mark_current, planted_flags, workbook_record
@@ -52,8 +53,8 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
 
 def write_register(root: Path, register: list[Organisation]) -> None:
     write_csv(root / "register" / "organisations.csv", ORGANISATIONS_HEADER, [org.csv_row() for org in register])
-    # Providers come with the incident-feed prong; until then the file has the contract's header only.
-    write_csv(root / "register" / "providers.csv", PROVIDERS_HEADER, [])
+    write_csv(root / "register" / "providers.csv", PROVIDERS_HEADER,
+              [provider.csv_row() for provider in build_providers(register)])
 
 
 def write_submission(root: Path, submission: Submission) -> None:
@@ -125,4 +126,6 @@ def generate_landing_zone(root: Path, seed: int = 2020, cycles: Sequence[int] = 
     for cycle in chosen:
         for writer in (StaffSurveyWriter(), ServiceUserSurveyWriter()):
             _survey_prong(root, planted, writer, cycle)
+    # after the org-return prong, from its own random streams: the org-return files do not change
+    planted.incidents = generate_incidents(root, seed, register, planted.flags)
     return planted

@@ -79,6 +79,8 @@ class Planted:
     # every survey response that counts (after dedupe, quarantine and caps), answers as read
     survey_responses: list[CountedResponse] = field(default_factory=list)
     survey_scale: int = 1
+    # the incident-feed prong's truth (sample/incidents.py::IncidentTruth); None before it runs
+    incidents: Any = None
 
     def registered(self, cycle: int) -> list[str]:
         return [row.org_code for row in self.participants.get(cycle, []) if row.registered_org_return]
@@ -147,6 +149,17 @@ class Planted:
                 {"cycle_year": cycle, "indicator_id": ind, "numerator": n, "denominator": d, "value": v}
                 for (cycle, ind), (n, d, v) in self.expected_survey_indicators().items()
             ],
+            "incidents": None if self.incidents is None else {
+                "rising_provider": self.incidents.rising_provider,
+                "flat_provider": self.incidents.flat_provider,
+                "rows_written": self.incidents.rows_written,
+                # a few cells of restrictive_practice_monthly (all are in IncidentTruth.monthly)
+                "expected_monthly_sample": [
+                    {"provider_code": p, "month": m, "intervention_type": t, "incidents": i, "people": n,
+                     "total_minutes": mins}
+                    for (p, m, t), (i, n, mins) in list(self.incidents.monthly.items())[:10]
+                ],
+            },
             "expected_participation": [
                 {"cycle_year": cycle, "provider_type": pt, "org_type": ot, **counts}
                 for (cycle, pt, ot), counts in self.expected_participation().items()

@@ -28,7 +28,10 @@ ORG = f"{CYCLE}/org_returns"
 CLEAN_SUBMITTED = {"RXA": "2021-01-15T10:00:00", "RXB": "2021-01-16T10:00:00", "RXS": "2021-01-17T10:00:00"}
 PEERS = {"RXA": ("universal", "acute"), "RXB": ("universal", "acute"), "RXS": ("specialist", "mental_health")}
 # the sources each case needs; org_return, register, participants and landing exist on this branch
-INGESTED_HERE = {"org_return", "register", "participants", "landing"}
+INGESTED_HERE = {
+    "org_return", "register", "participants", "landing", "staff_survey", "service_user_survey", "flag_response",
+    "incident_feed",
+}
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from orchestration.pipeline import prepare_manifest
 @pytest.fixture(scope="module")
 def defs():
     prepare_manifest()
+    from dagster._core.storage.defs_state.base import set_defs_state_storage
+
     from orchestration.definitions import build_definitions
     from orchestration.settings import settings_from_env
-
-    from dagster._core.storage.defs_state.base import set_defs_state_storage
 
     # A fresh Definitions, loaded with no instance-bound state storage: another test in this worker may
     # have left a disposed instance's storage as the current one.

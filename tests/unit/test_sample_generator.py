@@ -101,10 +101,12 @@ def test_register_is_english_trusts_plus_three_cics(landing) -> None:
     assert [RegisterRow(**row) for row in rows] == planted.register
 
 
-def test_providers_register_has_the_contract_header_only(landing) -> None:
-    root, _, _ = landing
-    text = (root / "register" / "providers.csv").read_text(encoding="utf-8")
-    assert text == ("provider_code,provider_name,sector,setting_type,commissioner_code,org_code,training_certification\n")
+def test_providers_register_has_the_contract_header_and_the_feed_providers(landing) -> None:
+    root, planted, _ = landing
+    lines = (root / "register" / "providers.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "provider_code,provider_name,sector,setting_type,commissioner_code,org_code,training_certification"
+    assert [line.split(",")[0] for line in lines[1:]] == [p.provider_code for p in planted.incidents.providers]
+    assert len(lines) - 1 == 30
 
 
 def test_2020_participation_matches_the_report(landing) -> None:
@@ -257,12 +259,15 @@ def test_other_unreadable_files(landing) -> None:
 # ---------------------------------------------------------------- planted flags
 
 
+def _org_return_flags(planted: Planted) -> list:
+    return [flag for flag in planted.flags if flag.source == "org_return"]
+
+
 def test_every_planted_rule_appears(landing) -> None:
     _, planted, _ = landing
-    returns = [flag for flag in planted.flags if flag.source == "org_return"]  # surveys: test_sample_surveys.py
-    assert {flag.rule_id for flag in returns} == PLANTED_RULES
+    assert {flag.rule_id for flag in _org_return_flags(planted)} == PLANTED_RULES
     for cycle in planted.cycles:
-        assert {flag.rule_id for flag in returns if flag.cycle_year == cycle} == PLANTED_RULES, cycle
+        assert {flag.rule_id for flag in _org_return_flags(planted) if flag.cycle_year == cycle} == PLANTED_RULES
     notes = " ".join(wb.note for wb in planted.workbooks)
     for fault in (
         "R01_blank",
@@ -292,13 +297,12 @@ def test_every_planted_rule_appears(landing) -> None:
 def test_flags_name_their_file_and_org(landing) -> None:
     _, planted, _ = landing
     paths = {wb.path: wb for wb in planted.workbooks}
-    returns = [flag for flag in planted.flags if flag.source == "org_return"]
-    for flag in returns:
+    for flag in _org_return_flags(planted):
         wb = paths[flag.file]
         assert flag.org_code == wb.org_code and flag.cycle_year == wb.cycle_year
         assert (flag.item_id is None) == flag.rule_id.startswith("F")
         assert flag.expected_status in ("open", "resolved_by_resubmission")
-    unreadable = [f for f in returns if f.org_code is None]
+    unreadable = [f for f in _org_return_flags(planted) if f.org_code is None]
     assert unreadable and all(f.rule_id in ("F01", "F02") and f.expected_status == "open" for f in unreadable)
 
 

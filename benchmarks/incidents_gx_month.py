@@ -1,0 +1,74 @@
+"""GX month-at-a-time against the DuckDB row rules: is GX (pandas only) affordable per month?
+
+Usage: uv run python benchmarks/incidents_gx_month.py [--scale 72]
+
+Generates scaled feeds, ingests them, then times (a) the SQL validation of the whole feed and
+(b) `gx_audit` (the incident_feed suite on a pandas frame) for the busiest month, with peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    from orchestration.lib import incidents, rawstore
+    from orchestration.lib.archive import Archive
+    from orchestration.sample.incidents_scaled import generate_scaled_incidents
+    from orchestration.settings import make_settings
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", type=float, default=72.0)
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "incidents_gx_month.json"))
+    args = parser.parse_args()
+    base = Path(tempfile.mkdtemp(prefix="ldis-gx-"))
+    rows = generate_scaled_incidents(base / "landing", args.scale)
+    settings = make_settings(base / "landing", base / "w.duckdb", base / "r", base / "state", pseudonym_key="k")
+    settings.ensure_dirs()
+    rawstore.ensure_datasets(settings.raw_dir, rawstore.SCHEMAS)
+    rawstore.ensure_datasets(settings.validated_dir, rawstore.VALIDATED_SCHEMAS)
+    archive = Archive(settings.archive_dir, settings.raw_dir)
+    providers = incidents.read_providers(settings.landing, archive)
+    incidents.ingest_feeds(settings, archive, set(providers["provider_code"].to_list()))
+    began = time.perf_counter()
+    summary = incidents.validate_feeds(settings, providers, incidents.read_bed_days(settings.landing, archive))
+    sql_seconds = time.perf_counter() - began
+    current = rawstore.read(settings.validated_dir, "incident_interventions")
+    month, month_rows = current.group_by("month").len().sort("len", descending=True).row(0)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    began = time.perf_counter()
+    incidents.gx_audit(settings, month)  # cold: GX import and context, plus the month's typed rows
+    cold_seconds = time.perf_counter() - began
+    began = time.perf_counter()
+    gx_failed, sql_failed = incidents.gx_audit(settings, month)  # warm: what each further month costs
+    gx_seconds = time.perf_counter() - began
+    result = {
+        "rows": rows, "months": summary.months, "sql_validate_all_months_seconds": round(sql_seconds, 2),
+        "busiest_month": month, "busiest_month_rows": month_rows,
+        "gx_first_month_cold_seconds": round(cold_seconds, 2),
+        "gx_one_month_seconds": round(gx_seconds, 2),
+        "note": "gx_audit times include selecting the month's typed rows from the raw layer in DuckDB",
+        "gx_all_months_estimate_seconds": round(gx_seconds * summary.months, 1),
+        "peak_mib_before_gx": round(before / 1024), "peak_mib_after_gx":
+            round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "gx_and_sql_agree": gx_failed == sql_failed,
+        "machine": "2 cores shared with other engineers (under load)",
+        "recorded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
+    print(json.dumps(result, indent=1))
+    shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

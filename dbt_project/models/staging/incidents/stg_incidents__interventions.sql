@@ -1,0 +1,20 @@
+select
+    upper(trim(provider_code)) as provider_code,
+    incident_id,
+    cast(intervention_seq as {{ dbt.type_int() }}) as intervention_seq,
+    person_key,
+    month,
+    cast(substr(month, 1, 4) as {{ dbt.type_int() }}) * 12 + cast(substr(month, 6, 2) as {{ dbt.type_int() }}) as month_number,
+    cast(cycle_year as {{ dbt.type_int() }}) as cycle_year,
+    start_at,
+    end_at,
+    record_updated_at,
+    duration_minutes,
+    intervention_type,
+    reason,
+    authority,
+    in_care_plan,
+    post_incident_support,
+    post_incident_review,
+    versions
+from {{ source('incidents', 'incident_interventions') }}

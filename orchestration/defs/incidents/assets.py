@@ -1,0 +1,71 @@
+"""Incident feeds: archive, pseudonymise and read the new files, then validate the whole feed.
+
+One asset, run by `incidents_job` before `collect_job`, so the single dbt build of a run sees the
+incident datasets. Validation recomputes every month from the raw layer (an amendment can move an
+intervention to another month) and rewrites each month's partition with the same rows, so
+reprocessing is idempotent. Without a usable pseudonymisation key the feeds are held: one
+run-level error (validated/collection_notes), nothing read, everything else proceeds.
+"""
+
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
+
+from orchestration.defs.partitions import cycles, single_run
+from orchestration.lib import incidents, rawstore
+from orchestration.lib.archive import Archive
+from orchestration.lib.incident_reports import write_commissioner_reports, write_provider_flag_reports
+from orchestration.resources import LdisSettings
+
+OUTPUTS = [
+    (["raw", "incident_rows"], "Every version of every incident row received, person_ref replaced by person_key."),
+    (["raw", "incident_files"], "One row per incident-feed file read (or refused: unregistered provider)."),
+    (["validated", "incident_interventions"], "Current valid interventions, one partition folder per month."),
+    (["validated", "incident_quarantine"], "Rows quarantined by I01-I03, with the rule and field."),
+    (["validated", "incident_bed_days"], "Occupied bed days per provider and month."),
+    (["validated", "providers"], "The current provider register (register/providers.csv)."),
+    (["validated", "incident_flags"], "I01-I08 flags, written under validated/flags/source=incident/ "
+                                      "(read by the validation_flags mart with every other flag)."),
+]
+
+
+@multi_asset(
+    specs=[AssetSpec(key, group_name="incidents", description=description) for key, description in OUTPUTS],
+)
+def incident_feeds(context: AssetExecutionContext, ldis: LdisSettings):
+    settings = ldis.get()
+    rawstore.ensure_datasets(settings.raw_dir, rawstore.SCHEMAS)
+    rawstore.ensure_datasets(settings.validated_dir, rawstore.VALIDATED_SCHEMAS)
+    archive = Archive(settings.archive_dir, settings.raw_dir)
+    metadata: dict[str, str] = {}
+    try:
+        incidents.usable_key(settings)
+    except incidents.PseudonymKeyError as held:
+        context.log.error(str(held))
+        incidents.hold_note(settings.validated_dir, str(held))
+        metadata["held"] = str(held)
+    else:
+        incidents.hold_note(settings.validated_dir, None)
+        providers = incidents.read_providers(settings.landing, archive)
+        ingest = incidents.ingest_feeds(settings, archive, set(providers["provider_code"].to_list()))
+        bed_days = incidents.read_bed_days(settings.landing, archive)
+        validation = incidents.validate_feeds(settings, providers, bed_days)
+        reports = write_provider_flag_reports(settings.validated_dir, settings.reports)
+        metadata = {"ingest": str(ingest), "validation": str(validation), "provider_flag_reports": str(reports)}
+        context.log.info(f"incident feeds: {ingest}; {validation}")
+    for key, _ in OUTPUTS:
+        yield MaterializeResult(asset_key=AssetKey(key), metadata=metadata)
+
+
+@multi_asset(
+    specs=[AssetSpec(["reports", "commissioner_restrictive_practice"], group_name="incident_reports",
+                     deps=[AssetKey(["marts", "commissioner_restrictive_practice"])],
+                     description="One CSV per commissioner and cycle, disclosure rule applied.")],
+    partitions_def=cycles,
+    backfill_policy=single_run,
+)
+def commissioner_reports(context: AssetExecutionContext, ldis: LdisSettings):
+    """After the dbt build: the commissioners' files (every cycle of the mart, whatever the partitions)."""
+    settings = ldis.get()
+    written = write_commissioner_reports(settings.working_db, settings.reports)
+    context.log.info(f"{written} commissioner files")
+    yield MaterializeResult(asset_key=AssetKey(["reports", "commissioner_restrictive_practice"]),
+                            metadata={"files": written})

@@ -1,0 +1,634 @@
+"""Restrictive-practice incident feeds: ingest, pseudonymise, validate (I01-I08), apply amendments.
+
+Stages (each a function; the Dagster asset calls them in order):
+
+1. *ingest* (`ingest_feeds`): every file under `incidents/<provider_code>/` is archived by hash; each
+   file of a registered provider whose bytes were not read before is read with DuckDB's CSV reader
+   (all text, header matched by name), `person_ref` is replaced by `person_key` =
+   HMAC-SHA256(key, provider_code ':' person_ref) - computed in Python once per distinct person and
+   joined back in DuckDB - and the rows go to the raw dataset `incident_rows` (one Parquet part per
+   batch). The raw `person_ref` is never written anywhere but the archive, which keeps the bytes
+   received by contract and is access-controlled.
+2. *validate* (`validate_feeds`): the row rules are SQL over every version in the raw layer (pushed
+   down to DuckDB: no Python loop over rows). Rows failing I01-I03 are quarantined; the current
+   version of (provider, incident, seq) is the valid row with the latest `record_updated_at`
+   (then the later archived file, then the later row). Outputs are written whole, so reprocessing
+   is idempotent: `validated/incident_interventions/month=YYYY-MM/`, `incident_quarantine`,
+   `incident_bed_days`, `providers` and the incident flags under `validated/flags/source=incident/`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import hmac
+import io
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+
+from orchestration.lib import rawstore
+from orchestration.lib.archive import Archive, Receipt
+from orchestration.lib.catalogue import render_message
+from orchestration.lib.flags import make_flag
+from orchestration.lib.landing import LandingFile, _files_under, _landing_file
+from orchestration.settings import DEMO_PSEUDONYM_KEY, Settings
+
+BED_DAYS_FILE = "bed_days.csv"
+FEED_COLUMNS = rawstore.INCIDENT_FEED_COLUMNS
+# I01: without these the row cannot be counted (person_ref is checked through person_key)
+IDENTIFYING = ("incident_id", "intervention_seq", "record_updated_at", "person_ref", "start_at",
+               "intervention_type")
+# I08: marked required by the layout but not needed to count the row
+OTHER_REQUIRED = ("reason", "authority", "in_care_plan", "deescalation_attempted", "learning_disability",
+                  "autistic", "injury_person", "injury_staff", "injury_other", "death_or_serious_injury",
+                  "post_incident_support", "post_incident_review", "care_plan_reviewed")
+INTERVENTION_TYPES = ("01", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13", "14", "15", "16", "17",
+                      "X1", "X2", "X3", "X4")
+PHYSICAL_OR_MECHANICAL = ("01", "04", "07", "08", "09", "10", "11", "12", "13")
+REASONS = ("10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "98", "99")
+PROVIDER_COLUMNS = rawstore.PROVIDER_COLUMNS
+DUCKDB_MEMORY = "3GB"  # keeps a national-scale ingest under the 4 GB target (DuckDB spills beyond it)
+
+RAW_SCHEMAS = {name: rawstore.SCHEMAS[name] for name in ("incident_rows", "incident_files")}
+VALIDATED_SCHEMAS = {name: rawstore.VALIDATED_SCHEMAS[name] for name in (
+    "incident_interventions", "incident_quarantine", "incident_bed_days", "providers")}
+
+
+class PseudonymKeyError(RuntimeError):
+    """No usable pseudonymisation key: incident feeds are held."""
+
+
+def usable_key(settings: Settings) -> str:
+    """The HMAC key, or an error saying why feeds are held (no key; the demo key outside demo mode)."""
+    if not settings.pseudonym_key:
+        raise PseudonymKeyError("LDIS_PSEUDONYM_KEY is not set: incident feeds are held (not ingested)")
+    if settings.pseudonym_key == DEMO_PSEUDONYM_KEY and not settings.demo_mode:
+        raise PseudonymKeyError("the demo pseudonymisation key is refused outside demo mode: incident feeds are held")
+    return settings.pseudonym_key
+
+
+def person_key(key: str, provider_code: str, person_ref: str) -> str:
+    """HMAC-SHA256(key, provider_code ':' person_ref), hex (incident_feed.md, "Sensitive data")."""
+    return hmac.new(key.encode(), f"{provider_code}:{person_ref}".encode(), hashlib.sha256).hexdigest()
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """A statement run to completion (DuckDB 2 refuses new work while a result is unread)."""
+    con.execute(sql).fetchall()
+
+
+def connect(temp_dir: Path | None = None) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    _run(con, f"set memory_limit = '{DUCKDB_MEMORY}'")
+    _run(con, "set timezone = 'UTC'")
+    if temp_dir is not None:
+        temp_dir.mkdir(parents=True, exist_ok=True)
+        _run(con, f"set temp_directory = '{temp_dir}'")
+    return con
+
+
+def ensure(settings: Settings) -> None:
+    rawstore.ensure_datasets(settings.raw_dir, RAW_SCHEMAS)
+    rawstore.ensure_datasets(settings.validated_dir, VALIDATED_SCHEMAS)
+
+
+# --------------------------------------------------------------------------------------------- ingest
+
+def discover_feed_files(landing: Path) -> tuple[list[LandingFile], list[LandingFile]]:
+    """(incident files, bed-days files) under incidents/<provider_code>/; bed_days.csv is reserved."""
+    root = landing / "incidents"
+    if not root.is_dir() or root.is_symlink():
+        return [], []
+    feeds: list[LandingFile] = []
+    bed_days: list[LandingFile] = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink()):
+        code = folder.name.strip().upper()
+        for path in _files_under(landing, folder):
+            if path.suffix.lower() != ".csv":
+                continue
+            is_bed_days = path.name.lower() == BED_DAYS_FILE and path.parent == folder
+            landing_file = _landing_file(landing, path, "incident_bed_days" if is_bed_days else "incident",
+                                         provider_code=code)
+            (bed_days if is_bed_days else feeds).append(landing_file)
+    return feeds, bed_days
+
+
+def read_providers(landing: Path, archive: Archive) -> pl.DataFrame:
+    """The current register/providers.csv (empty frame without it)."""
+    path = landing / "register" / "providers.csv"
+    schema = VALIDATED_SCHEMAS["providers"]
+    if not path.is_file():
+        return rawstore.empty_frame(schema)
+    receipt = archive.receive([_landing_file(landing, path, "register_providers")])[0]
+    from orchestration.lib.register import read_text_csv
+
+    frame = read_text_csv(path, PROVIDER_COLUMNS).with_columns(
+        pl.col("provider_code").str.to_uppercase(), pl.col("org_code").str.to_uppercase(),
+        pl.col("sector").str.to_lowercase(), pl.col("setting_type").str.to_lowercase(),
+        pl.col("training_certification").str.to_lowercase(), pl.lit(receipt.file_hash).alias("file_hash"),
+    )
+    return rawstore.conform(frame.unique("provider_code", keep="last", maintain_order=True), schema)
+
+
+@dataclass
+class IngestSummary:
+    files_seen: int = 0
+    files_read: int = 0
+    rows_read: int = 0
+    people_keyed: int = 0
+    unregistered_files: int = 0
+    unreadable: list[str] = field(default_factory=list)
+
+
+def _known_hashes(raw_dir: Path) -> set[str]:
+    frame = rawstore.read(raw_dir, "incident_files")
+    return set(frame["file_hash"].to_list()) if frame.height else set()
+
+
+def ingest_feeds(settings: Settings, archive: Archive, registered: set[str]) -> IngestSummary:
+    """Archive every feed file; read the new ones of registered providers into raw.incident_rows."""
+    key = usable_key(settings)
+    ensure(settings)
+    feeds, bed_days = discover_feed_files(settings.landing)
+    receipts = archive.receive(feeds + bed_days)
+    summary = IngestSummary(files_seen=len(feeds))
+    known = _known_hashes(settings.raw_dir)
+    to_read: list[Receipt] = []
+    file_rows: list[dict[str, object]] = []
+    for receipt in receipts:
+        if receipt.file.source != "incident" or receipt.file_hash in known:
+            continue
+        known.add(receipt.file_hash)
+        status = "read" if receipt.file.provider_code in registered else "unregistered_provider"
+        if status == "read":
+            to_read.append(receipt)
+        else:
+            summary.unregistered_files += 1
+        file_rows.append({"file_hash": receipt.file_hash, "provider_code": receipt.file.provider_code,
+                          "landing_path": receipt.file.relative, "archive_seq": receipt.archive_seq,
+                          "archived_at": receipt.archived_at, "status": status, "rows": None})
+    if to_read:
+        counts = _read_batch(settings, archive, to_read, key, summary)
+        for row in file_rows:
+            if row["status"] == "read":
+                row["rows"] = counts.get(str(row["file_hash"]), 0)
+                if str(row["file_hash"]) in summary.unreadable:
+                    row["status"] = "unreadable"
+    if file_rows:
+        frame = pl.DataFrame(file_rows, schema=RAW_SCHEMAS["incident_files"])
+        target = settings.raw_dir / "incident_files" / "cycle=none" / \
+            f"part-{rawstore.batch_key(str(r['file_hash']) for r in file_rows)}.parquet"
+        if not target.exists():
+            rawstore._write_atomically(frame, target)
+    return summary
+
+
+def _header(path: str) -> tuple[str, ...] | None:
+    """The header row as normalised names (trimmed, lower case, BOM removed); None if unreadable."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            first = next(csv.reader(handle), None)
+    except (OSError, UnicodeDecodeError):
+        return None
+    return tuple(name.strip().lower() for name in first) if first else None
+
+
+def _by_header(paths: list[str]) -> tuple[dict[tuple[str, ...], list[str]], list[str]]:
+    groups: dict[tuple[str, ...], list[str]] = {}
+    bad: list[str] = []
+    for path in paths:
+        header = _header(path)
+        if header is None or "incident_id" not in header:
+            bad.append(path)
+        else:
+            groups.setdefault(header, []).append(path)
+    return groups, bad
+
+
+def _group_select(header: tuple[str, ...], paths: list[str]) -> str:
+    """Rows of files sharing one header, as the feed columns (absent ones null), blank text null."""
+    def text(column: str) -> str:
+        if column not in header:
+            return f"cast(null as varchar) as {column}"
+        return f"nullif(trim(column{header.index(column):02d}), '') as {column}"
+
+    # positional names: DuckDB renames duplicate or odd header names, the position is certain
+    renamed = ", ".join(f"column{i:02d}" for i in range(len(header)))
+    listed = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
+    source = (f"read_csv([{listed}], header = true, all_varchar = true, filename = true, null_padding = true, "
+              f"names = [{', '.join(repr(f'column{i:02d}') for i in range(len(header)))}])")
+    columns = ", ".join(text(c) for c in (*FEED_COLUMNS, "person_ref"))
+    # WITH ORDINALITY numbers rows in file order: the tie-breaker "the later row in that file"
+    return (f"select filename, src_ordinal, {columns} from "
+            f"(select {renamed}, filename, ordinality as src_ordinal from {source} with ordinality)")
+
+
+def _read_batch(settings: Settings, archive: Archive, receipts: list[Receipt], key: str,
+                summary: IngestSummary) -> dict[str, int]:
+    """DuckDB reads of the batch's archived bytes (one per header layout): key persons, drop
+    person_ref, write one Parquet part."""
+    by_path = {str(archive.path_of(r.file_hash)): r for r in receipts}
+    groups, bad = _by_header(sorted(by_path))
+    with connect(settings.state / "duckdb_tmp") as con:
+        selects: list[str] = []
+        for header, paths in groups.items():
+            try:
+                con.execute(f"describe {_group_select(header, paths)}").fetchall()
+                selects.append(_group_select(header, paths))
+            except duckdb.Error:
+                for path in paths:  # find the file the reader rejects; the others are read
+                    try:
+                        con.execute(f"describe {_group_select(header, [path])}").fetchall()
+                        selects.append(_group_select(header, [path]))
+                    except duckdb.Error:
+                        bad.append(path)
+        summary.unreadable = [by_path[p].file_hash for p in bad]
+        good = [p for p in by_path if p not in bad]
+        if not good:
+            return {}
+        files = pa.table({
+            "archive_file": good,
+            "provider_code": [by_path[p].file.provider_code for p in good],
+            "file_hash": [by_path[p].file_hash for p in good],
+            "archive_seq": [by_path[p].archive_seq for p in good],
+            "archived_at": pa.array([by_path[p].archived_at for p in good], pa.timestamp("us", "UTC")),
+        })
+        con.register("batch_files", files)
+        source = f"({' union all '.join(selects)})"
+        # Pass 1 (small result): per file and person, the rows and the first row's position. It gives
+        # the distinct people to key, each file's row count and where its rows start.
+        _run(con, f"""
+            create temp table seen as
+            select f.provider_code, src.filename, src.person_ref, count(*) as rows, min(src.src_ordinal) as first_ordinal
+            from {source} as src
+            join batch_files as f on src.filename = f.archive_file
+            group by f.provider_code, src.filename, src.person_ref
+        """)
+        people = con.execute(
+            "select distinct provider_code, person_ref from seen where person_ref is not null").fetchall()
+        keys = pa.table({
+            "provider_code": pa.array([p for p, _ in people], pa.string()),
+            "person_ref": pa.array([r for _, r in people], pa.string()),
+            "person_key": pa.array([person_key(key, p, r) for p, r in people], pa.string()),
+        })
+        con.register("person_keys", keys)
+        summary.people_keyed = len(people)
+        part = settings.raw_dir / "incident_rows" / "cycle=none" / \
+            f"part-{rawstore.batch_key(r.file_hash for r in receipts)}.parquet"
+        temporary = part.with_name(f".{part.name}.tmp")
+        part.parent.mkdir(parents=True, exist_ok=True)
+        feed = ", ".join(f"src.{c}" for c in FEED_COLUMNS)
+        # Pass 2 (streamed): rows straight from the CSV reader to Parquet, person_ref swapped for its key
+        _run(con, f"""
+            copy (
+                select f.provider_code, f.file_hash, f.archive_seq, f.archived_at,
+                       src.src_ordinal - starts.first_ordinal + 1 as row_number, k.person_key, {feed}
+                from {source} as src
+                join batch_files as f on src.filename = f.archive_file
+                join (select filename, min(first_ordinal) as first_ordinal from seen group by filename) as starts
+                    on src.filename = starts.filename
+                left join person_keys as k
+                    on f.provider_code = k.provider_code and src.person_ref = k.person_ref
+            ) to '{temporary}' (format parquet, compression zstd)
+        """)
+        temporary.replace(part)
+        counts = {by_path[name].file_hash: int(rows) for name, rows in con.execute(
+            "select filename, sum(rows) from seen group by filename").fetchall()}
+        summary.rows_read = sum(counts.values())
+        summary.files_read = len(good)
+    return counts
+
+
+# --------------------------------------------------------------------------------------------- bed days
+
+def read_bed_days(landing: Path, archive: Archive) -> pl.DataFrame:
+    """The current bed_days.csv of each provider; a later row for the same month replaces an earlier."""
+    _, files = discover_feed_files(landing)
+    rows: dict[tuple[str, str], dict[str, object]] = {}
+    for receipt in archive.receive(files):
+        text = receipt.file.path.read_text(encoding="utf-8-sig", errors="replace")
+        for record in csv.DictReader(io.StringIO(text)):
+            record = {(k or "").strip().lower(): (v or "").strip() for k, v in record.items()}
+            month, value = record.get("month", ""), record.get("occupied_bed_days", "")
+            try:
+                dt.date.fromisoformat(f"{month}-01")
+                days = float(value.replace(",", ""))
+            except ValueError:
+                continue  # an unreadable row gives no bed days: I07 says so where incidents exist
+            rows[(str(receipt.file.provider_code), month)] = {
+                "provider_code": receipt.file.provider_code, "month": month, "occupied_bed_days": days,
+                "file_hash": receipt.file_hash}
+    return pl.DataFrame(list(rows.values()), schema=VALIDATED_SCHEMAS["incident_bed_days"])
+
+
+# --------------------------------------------------------------------------------------------- validate
+
+def _local_instant(column: str) -> str:
+    """SQL: ISO text to a UTC instant. With an offset: that instant. Naive: Europe/London local time,
+    the first occurrence when it occurs twice (DuckDB's ICU picks the second, so step back an hour
+    when that also maps to the same local time) and moved forward by the gap when it does not exist."""
+    has_offset = f"regexp_matches({column}, '(Z|z|[+-][0-9]{{2}}:?[0-9]{{2}})$')"
+    naive = f"try_cast(replace({column}, 'T', ' ') as timestamp)"
+    icu = f"timezone('Europe/London', {naive})"
+    # an ambiguous local time is 01:xx on a day in October: only those rows pay for the second check
+    return (f"case when {has_offset} then try_cast({column} as timestamptz) "
+            f"when month({naive}) = 10 and hour({naive}) = 1 "
+            f"and timezone('Europe/London', {icu} - interval 1 hour) = {naive} then {icu} - interval 1 hour "
+            f"else {icu} end")
+
+
+def _in_list(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+def typed_rows_sql(rows_glob: str, files_glob: str) -> str:
+    """Every version of every row, typed, with its error rule (I01-I03) and warnings (I04, I08)."""
+    missing = " ".join(
+        f"when {'person_key' if c == 'person_ref' else c} is null then '{c}'" for c in IDENTIFYING)
+    unreadable = ("when start_utc is null then 'start_at' when updated_utc is null then 'record_updated_at' "
+                  "when seq is null then 'intervention_seq'")
+    blank_other = " ".join(f"when {c} is null then '{c}'" for c in OTHER_REQUIRED)
+    return f"""
+    with rows as (
+        select r.*, f.landing_path,
+               {_local_instant('r.start_at')} as start_utc,
+               {_local_instant('r.end_at')} as end_utc,
+               {_local_instant('r.record_updated_at')} as updated_utc,
+               try_cast(r.intervention_seq as integer) as seq
+        from read_parquet('{rows_glob}', union_by_name = true) as r
+        left join (select distinct file_hash, landing_path from read_parquet('{files_glob}'))
+            as f on r.file_hash = f.file_hash
+    ),
+    judged as (
+        select *,
+            case {missing} else null end as missing_field,
+            case {unreadable} else null end as unreadable_field,
+            date_diff('second', start_utc, end_utc) / 60.0 as minutes
+        from rows
+    )
+    select *,
+        case
+            when missing_field is not null then 'I01'
+            when unreadable_field is not null then 'I01'
+            when intervention_type not in ({_in_list(INTERVENTION_TYPES)}) then 'I02'
+            when reason is not null and reason not in ({_in_list(REASONS)}) then 'I02'
+            when end_utc < start_utc then 'I03'
+            when start_utc > archived_at then 'I03'
+            else null
+        end as error_rule,
+        case
+            when missing_field is not null then missing_field
+            when unreadable_field is not null then unreadable_field
+            when intervention_type not in ({_in_list(INTERVENTION_TYPES)}) then 'intervention_type'
+            when reason is not null and reason not in ({_in_list(REASONS)}) then 'reason'
+            when end_utc < start_utc then 'end_at'
+            when start_utc > archived_at then 'start_at'
+            else null
+        end as error_item,
+        case
+            when intervention_type not in ({_in_list(INTERVENTION_TYPES)}) then intervention_type
+            when reason is not null and reason not in ({_in_list(REASONS)}) then reason
+            else null
+        end as error_code,
+        case
+            when minutes > 90 * 24 * 60 then true
+            when intervention_type in ({_in_list(PHYSICAL_OR_MECHANICAL)}) and minutes > 24 * 60 then true
+            else false
+        end as implausible_duration,
+        case {blank_other} else null end as blank_field
+    from judged
+    """
+
+
+@dataclass
+class ValidateSummary:
+    current_interventions: int = 0
+    quarantined: int = 0
+    flags_by_rule: dict[str, int] = field(default_factory=dict)
+    months: int = 0
+
+
+def _cycle_of(month: str) -> int:
+    return int(month[:4]) + (1 if int(month[5:7]) >= 4 else 0)
+
+
+def _replace_dir(target: Path, build: Path) -> None:
+    """Swap a freshly built dataset directory in place of the old one."""
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    build.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def validate_feeds(settings: Settings, providers: pl.DataFrame, bed_days: pl.DataFrame) -> ValidateSummary:
+    """Judge every version, keep the current valid ones, write the validated datasets and flags."""
+    ensure(settings)
+    summary = ValidateSummary()
+    raw = settings.raw_dir
+    validated = settings.validated_dir
+    with connect(settings.state / "duckdb_tmp") as con:
+        typed = typed_rows_sql(rawstore.glob(raw, "incident_rows"), rawstore.glob(raw, "incident_files"))
+        _run(con, f"create temp table typed as {typed}")
+        _run(con, """
+            create temp table ranked as
+            select *,
+                strftime(timezone('Europe/London', start_utc), '%Y-%m') as month,
+                row_number() over (
+                    partition by provider_code, incident_id, seq
+                    order by updated_utc desc, archive_seq desc, row_number desc) as version_rank,
+                count(*) over (partition by provider_code, incident_id, seq) as versions
+            from typed where error_rule is null
+        """)
+        build = validated / ".incident_interventions.build"
+        shutil.rmtree(build, ignore_errors=True)
+        build.mkdir(parents=True)
+        current_sql = """
+            select provider_code, incident_id, cast(seq as integer) as intervention_seq, person_key, month,
+                cast(cast(substr(month, 1, 4) as integer) + case when cast(substr(month, 6, 2) as integer) >= 4
+                     then 1 else 0 end as integer) as cycle_year,
+                start_utc as start_at, end_utc as end_at, updated_utc as record_updated_at,
+                minutes as duration_minutes, intervention_type, reason, authority, in_care_plan,
+                deescalation_attempted, post_incident_support, post_incident_review, care_plan_reviewed,
+                injury_person, injury_staff, death_or_serious_injury, learning_disability, autistic, age_band,
+                gender, ethnic_group, site_code, cast(versions as integer) as versions, file_hash
+            from ranked where version_rank = 1
+        """
+        summary.current_interventions = con.execute(f"select count(*) from ({current_sql})").fetchall()[0][0]
+        if summary.current_interventions:
+            # one folder per month; each month's file holds exactly that month's current rows
+            _run(con, f"copy ({current_sql}) to '{build}' (format parquet, compression zstd, "
+                        "partition_by (month), write_partition_columns true, filename_pattern 'data_{i}')")
+        summary.months = con.execute(f"select count(distinct month) from ({current_sql})").fetchall()[0][0]
+        rawstore._write_atomically(rawstore.empty_frame(VALIDATED_SCHEMAS["incident_interventions"]),
+                                   build / "_empty.parquet")
+        _replace_dir(validated / "incident_interventions", build)
+
+        quarantine = con.sql("""
+            select provider_code, incident_id, intervention_seq, error_rule as rule_id, error_item as item_id,
+                   error_code as detail, strftime(timezone('Europe/London', start_utc), '%Y-%m') as month,
+                   file_hash, landing_path, row_number, archived_at
+            from typed where error_rule is not null
+            order by provider_code, file_hash, row_number
+        """).pl()
+        summary.quarantined = quarantine.height
+        rawstore.replace_partition(validated, "incident_quarantine",
+                                   quarantine.with_columns(pl.col("month").map_elements(
+                                       _cycle_of, return_dtype=pl.Int32).alias("cycle_year")), "current")
+        warnings = con.sql("""
+            select provider_code, incident_id, intervention_seq, month, file_hash, landing_path,
+                   implausible_duration, blank_field, minutes, versions, intervention_type
+            from ranked where version_rank = 1 and (implausible_duration or blank_field is not null or versions > 1)
+        """).pl()
+        months_with_use = con.sql("""
+            select distinct provider_code, month from ranked where version_rank = 1
+        """).pl()
+        unregistered = con.sql(f"""
+            select f.file_hash, f.provider_code, f.landing_path, f.archived_at
+            from read_parquet('{rawstore.glob(raw, 'incident_files')}') as f
+            where f.status = 'unregistered_provider'
+        """).pl()
+    for name, frame in (("providers", providers), ("incident_bed_days", bed_days)):
+        rawstore.replace_partition(validated, name, frame, "current")
+    _unreadable_notes(settings)
+    flags = _flags(quarantine, warnings, months_with_use, unregistered, providers, bed_days, settings)
+    _write_flags(validated, flags)
+    for flag in flags:
+        summary.flags_by_rule[str(flag["rule_id"])] = summary.flags_by_rule.get(str(flag["rule_id"]), 0) + 1
+    return summary
+
+
+def _unreadable_notes(settings: Settings) -> None:
+    """A collection-level error per feed file DuckDB could not read (no incident_id header, bad bytes)."""
+    files = rawstore.read(settings.raw_dir, "incident_files")
+    files = files.filter(pl.col("status") == "unreadable") if files.height else files
+    rows = [{"cycle_year": None, "source": "incident", "severity": "error",
+             "message": f"{path}: not a readable incident CSV (header with incident_id); archived, not read"}
+            for path in sorted(files["landing_path"].unique().to_list())] if files.height else []
+    rawstore.replace_partition(settings.validated_dir, "collection_notes",
+                               pl.DataFrame(rows, schema=rawstore.VALIDATED_SCHEMAS["collection_notes"]),
+                               "source=incident")
+
+
+def _flag(rule_id: str, provider: str, month: str | None, item_id: str | None, extra: str,
+          value: object, detail: object, incident: str | None, file_hash: str | None,
+          landing_path: str | None, fallback_cycle: int) -> dict[str, object]:
+    cycle = _cycle_of(month) if month else fallback_cycle
+    flag = make_flag(cycle_year=cycle, org_code=provider, rule_id=rule_id, item_id=item_id, file_hash=file_hash,
+                     landing_path=landing_path, response_key=extra,
+                     submitted_value=None if value is None else str(value), id_extra=extra)
+    # the message names the incident (or provider / month), the submitted value stays the offending one
+    flag["message"] = render_message(rule_id, value=incident or provider, item_id=item_id or "",
+                                     detail="" if detail is None else detail)
+    return flag
+
+
+def _flags(quarantine: pl.DataFrame, warnings: pl.DataFrame, months_with_use: pl.DataFrame,
+           unregistered: pl.DataFrame, providers: pl.DataFrame, bed_days: pl.DataFrame,
+           settings: Settings) -> list[dict[str, object]]:
+    """Flag rows (a Python loop over flags, not rows: flags are few by nature)."""
+    flags: list[dict[str, object]] = []
+    for q in quarantine.iter_rows(named=True):
+        incident = q["incident_id"] or f"(row {q['row_number']} of {q['landing_path']})"
+        extra = (f"{q['incident_id']}/{q['intervention_seq']}" if q["incident_id"]
+                 else f"{q['file_hash']}:{q['row_number']}")
+        received_cycle = _cycle_of(q["archived_at"].strftime("%Y-%m"))
+        flags.append(_flag(q["rule_id"], q["provider_code"], q["month"], q["item_id"], extra, q["detail"],
+                           q["detail"], incident, q["file_hash"], q["landing_path"], received_cycle))
+    for w in warnings.iter_rows(named=True):
+        extra = f"{w['incident_id']}/{w['intervention_seq']}"
+        if w["implausible_duration"]:
+            lasted = f"{w['minutes'] / 60:.1f} hours" if w["minutes"] < 2880 else f"{w['minutes'] / 1440:.1f} days"
+            flags.append(_flag("I04", w["provider_code"], w["month"], "duration", extra, lasted, lasted,
+                               w["incident_id"], w["file_hash"], w["landing_path"], 0))
+        if w["blank_field"] is not None:
+            flags.append(_flag("I08", w["provider_code"], w["month"], w["blank_field"], extra, None, None,
+                               w["incident_id"], w["file_hash"], w["landing_path"], 0))
+        if w["versions"] > 1:
+            flags.append(_flag("I05", w["provider_code"], w["month"], "record_updated_at", extra, None, None,
+                               w["incident_id"], w["file_hash"], w["landing_path"], 0))
+    for u in unregistered.iter_rows(named=True):
+        cycle = _cycle_of(u["archived_at"].strftime("%Y-%m"))
+        month = _first_month(settings, u["file_hash"])
+        flags.append(_flag("I06", u["provider_code"], month, None, u["file_hash"], u["provider_code"], None,
+                           None, u["file_hash"], u["landing_path"], cycle))
+    inpatient = set(providers.filter(pl.col("setting_type").is_in(["inpatient", "residential"]))["provider_code"])
+    known_days = {(r["provider_code"], r["month"]) for r in bed_days.iter_rows(named=True)
+                  if r["occupied_bed_days"] is not None}
+    for m in months_with_use.sort(["provider_code", "month"]).iter_rows(named=True):
+        if m["provider_code"] in inpatient and (m["provider_code"], m["month"]) not in known_days:
+            flags.append(_flag("I07", m["provider_code"], m["month"], "occupied_bed_days", m["month"], None,
+                               f"{m['provider_code']} {m['month']}", None, None,
+                               f"incidents/{m['provider_code']}/{BED_DAYS_FILE}", 0))
+    return flags
+
+
+def _first_month(settings: Settings, file_hash: str) -> str | None:
+    """The month of the earliest start_at in a quarantined file (its flag's cycle); only that column is read."""
+    path = settings.archive_dir / file_hash[:2] / file_hash
+    try:
+        with duckdb.connect() as con:
+            value = con.execute(
+                f"select min(try_cast(replace(start_at, 'T', ' ') as timestamp)) from read_csv('{path}', "
+                "header = true, all_varchar = true)").fetchall()[0][0]
+    except duckdb.Error:
+        return None
+    return None if value is None else value.strftime("%Y-%m")
+
+
+def _write_flags(validated: Path, flags: list[dict[str, object]]) -> None:
+    """Replace the incident flags whole: one file per cycle under validated/flags/source=incident/."""
+    root = validated / "flags" / "source=incident"
+    build = validated / "flags" / ".source=incident.build"
+    shutil.rmtree(build, ignore_errors=True)
+    build.mkdir(parents=True)
+    frame = pl.DataFrame(flags, schema=rawstore.VALIDATED_SCHEMAS["flags"]) if flags else \
+        rawstore.empty_frame(rawstore.VALIDATED_SCHEMAS["flags"])
+    for (cycle,), part in frame.group_by(["cycle_year"], maintain_order=True):
+        rawstore._write_atomically(rawstore.conform(part.sort("flag_id"), rawstore.VALIDATED_SCHEMAS["flags"]),
+                                   build / f"cycle={cycle}" / "data.parquet")
+    _replace_dir(root, build)
+
+
+def hold_note(validated: Path, message: str | None) -> None:
+    """The run-level error when feeds are held (or none), in validated/collection_notes."""
+    rows = [] if message is None else [{"cycle_year": None, "source": "incident", "severity": "error",
+                                        "message": message}]
+    frame = pl.DataFrame(rows, schema=rawstore.VALIDATED_SCHEMAS["collection_notes"])
+    rawstore.replace_partition(validated, "collection_notes", frame, "source=incident")
+
+
+# --------------------------------------------------------------------------------------------- GX audit
+
+def gx_audit(settings: Settings, month: str | None = None) -> tuple[set[int], set[int]]:
+    """Cross-check: (row ids GX's `incident_feed` suite fails, row ids the SQL quarantines), over every
+    version received (or those starting in `month`). GX needs a pandas frame, so this is for frames
+    that fit in memory; the pipeline relies on the SQL."""
+    from orchestration.lib.gx_runner import run_suite
+
+    raw = settings.raw_dir
+    typed = typed_rows_sql(rawstore.glob(raw, "incident_rows"), rawstore.glob(raw, "incident_files"))
+    where = "" if month is None else f"where strftime(timezone('Europe/London', start_utc), '%Y-%m') = '{month}'"
+    with connect(settings.state / "duckdb_tmp") as con:
+        # instants as epoch seconds (float): GX's column-pair check fails on pyarrow-backed timestamps
+        frame = con.sql(f"""
+            select cast(row_number() over (order by file_hash, row_number) as bigint) as row_id,
+                   incident_id, seq, person_key, intervention_type, reason,
+                   epoch(updated_utc) as updated_utc, epoch(start_utc) as start_utc,
+                   epoch(start_utc) as start_epoch, epoch(end_utc) as end_epoch,
+                   epoch(archived_at) as received_epoch, error_rule
+            from ({typed}) {where}
+        """).df()
+    sql_failed = set(frame.loc[frame["error_rule"].notna(), "row_id"].astype(int))
+    frame = frame.drop(columns=["error_rule"])
+    for column in ("incident_id", "person_key", "intervention_type", "reason"):
+        frame[column] = frame[column].astype(object)
+    gx_failed = {row_id for failure in run_suite("incident_feed", frame) for row_id in failure.row_ids}
+    return gx_failed, sql_failed
