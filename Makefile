@@ -7,7 +7,7 @@ PYTEST_WORKERS ?= 2
 # so one target never removes the packages another installed.
 EXTRAS ?=
 
-.PHONY: bootstrap demo test lint dev bench bench-engines bench-incidents docs clean
+.PHONY: bootstrap browser demo test lint dev bench bench-engines bench-incidents docs clean
 
 bootstrap:
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==0.13.9"
@@ -16,8 +16,11 @@ bootstrap:
 demo: bootstrap  ## make the sample landing zone and run the whole pipeline on it
 	$(UV) run --locked $(EXTRAS) ldis demo
 
+browser:  ## headless Chromium for the report rendering tests (Debian package; skipped when present)
+	@[ -x /usr/bin/chromium ] || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
 test: EXTRAS = --extra spark
-test: bootstrap lint  ## the suite CI runs (with the Spark extra)
+test: bootstrap browser lint  ## the suite CI runs (with the Spark extra and Chromium)
 	$(UV) run --locked $(EXTRAS) pytest -n $(PYTEST_WORKERS) -q
 
 lint: bootstrap

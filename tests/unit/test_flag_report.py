@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 
 from orchestration.lib import flag_report
+from orchestration.lib.browser import distinct_colours, screenshot
 from orchestration.lib.flag_responses import parse_file
-from tests.screenshots import distinct_colours, screenshot
 
 FLAGS = [
     # cycle, org, flag_id, rule, severity, item, status, value, expected, message
@@ -113,7 +113,7 @@ def test_the_html_report_renders_in_headless_chromium(snapshot: Path, tmp_path: 
     reports = tmp_path / "reports"
     flag_report.write_reports(snapshot, reports, [2020], ["RXA"])
     page = flag_report.report_paths(reports, 2020, "RXA")[1]
-    png = screenshot(page, tmp_path / "RXA.png", size="1000,700")
+    png = screenshot(page, tmp_path / "RXA.png", width=1000, height=700)
     # a blank or failed page is one colour; the report has a blue header row, red/amber text, black text
     assert distinct_colours(png) > 20
 

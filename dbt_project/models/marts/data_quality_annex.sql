@@ -42,6 +42,8 @@ rejected_returns as (
     where flags.rule_id in ('F01', 'F02', 'F03', 'F04')
         and flags.status = 'open'
         and accepted.org_code is null
+        -- a file outside every cycle folder (flagged by the landing audit) belongs to no cycle's annex
+        and flags.cycle_year is not null
 ),
 
 not_evaluated as (
