@@ -125,10 +125,17 @@ def read_providers(landing: Path, archive: Archive) -> pl.DataFrame:
     schema = VALIDATED_SCHEMAS["providers"]
     if not path.is_file():
         return rawstore.empty_frame(schema)
-    receipt = archive.receive([_landing_file(landing, path, "register_providers")])[0]
-    from orchestration.lib.register import read_text_csv
+    receipts = archive.receive([_landing_file(landing, path, "register_providers")])
+    if not receipts:
+        return rawstore.empty_frame(schema)  # a link out of the landing zone is never read (landing audit flags it)
+    (receipt,) = receipts
+    from orchestration.lib.register import CsvLayoutError, read_text_csv
 
-    frame = read_text_csv(path, PROVIDER_COLUMNS).with_columns(
+    try:  # read the archived bytes, not the landing path, so what was read is what was archived
+        frame = read_text_csv(archive.path_of(receipt.file_hash), PROVIDER_COLUMNS)
+    except (CsvLayoutError, pl.exceptions.PolarsError):
+        return rawstore.empty_frame(schema)  # an unreadable providers register: every feed is unregistered (I06)
+    frame = frame.with_columns(
         pl.col("provider_code").str.to_uppercase(), pl.col("org_code").str.to_uppercase(),
         pl.col("sector").str.to_lowercase(), pl.col("setting_type").str.to_lowercase(),
         pl.col("training_certification").str.to_lowercase(), pl.lit(receipt.file_hash).alias("file_hash"),

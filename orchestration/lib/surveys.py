@@ -377,7 +377,10 @@ def _file_flags(cycle_year: int, files: pl.DataFrame) -> list[dict[str, object]]
         rule = "F01" if row["parse_status"] == "unreadable" else "F02"
         flags.append(make_flag(
             cycle_year=cycle_year, org_code=None, rule_id=rule, file_hash=row["file_hash"],
-            landing_path=row["landing_path"], submitted_value=row["parse_detail"], id_extra=row["file_hash"],
+            # keyed on source and bytes: an empty survey file and an empty workbook share a hash but are
+            # two faults (the org-return prong keys its file flags on the bytes alone)
+            landing_path=row["landing_path"], submitted_value=row["parse_detail"],
+            id_extra=f"{row['source']}|{row['file_hash']}",
             detail=row["parse_detail"], expected="a CSV export with the contract's columns",
         ))
     return flags

@@ -10,6 +10,7 @@ turns them on (see tests/hostile/README.md).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import os
@@ -28,9 +29,11 @@ ORG = f"{CYCLE}/org_returns"
 CLEAN_SUBMITTED = {"RXA": "2021-01-15T10:00:00", "RXB": "2021-01-16T10:00:00", "RXS": "2021-01-17T10:00:00"}
 PEERS = {"RXA": ("universal", "acute"), "RXB": ("universal", "acute"), "RXS": ("specialist", "mental_health")}
 # the sources each case needs; org_return, register, participants and landing exist on this branch
+# flag_response is not here: its faults are reported in marts.flag_response_problems (issue 4's
+# design), not as flags in marts.validation_flags, which is what this corpus checks; those 3 cases
+# stay strict xfails until the corpus reads that table.
 INGESTED_HERE = {
-    "org_return", "register", "participants", "landing", "staff_survey", "service_user_survey", "flag_response",
-    "incident_feed",
+    "org_return", "register", "participants", "landing", "staff_survey", "service_user_survey", "incident_feed",
 }
 
 
@@ -370,8 +373,16 @@ INCIDENT_ROW = ("{iid},1,2020-05-02T10:00:00,{person},W1,2020-05-01T10:00:00,202
                 "Y,N,25-34,1,A,N,N,N,N,N,N,Y,Y,Y")
 
 
-def _m(rule: str, org: str | None, detail: str = "") -> tuple[Expect, ...]:
-    return (Expect(rule, org, detail, "match"),)
+def _m(rule: str, org: str | None, detail: str = "", cycle_year: int | None = CYCLE) -> tuple[Expect, ...]:
+    return (Expect(rule, org, detail, "match", cycle_year),)
+
+
+def _cycle_of(day: dt.date) -> int:
+    """The cycle whose financial year (April N-1 to March N) contains the day (incident_feed.md)."""
+    return day.year + 1 if day.month >= 4 else day.year
+
+
+INCIDENT_CYCLE = _cycle_of(dt.date(2020, 5, 1))  # the sample feed rows start in May 2020: cycle 2021
 
 
 SS, SU, FR = f"{CYCLE}/staff_survey", f"{CYCLE}/service_user_survey", f"{CYCLE}/flag_responses"
@@ -384,7 +395,8 @@ PENDING_CASES: list[Case] = [
          _m("Q03", "RZY"), "a formula as response_id, unregistered organisation"),
     Case("staff_latin1_unregistered", "staff_survey", f"{SS}/export latin1.csv",
          text(STAFF_HEADER + "\n" + STAFF_ROW.format(rid="R-é-1", org="RZX").replace("Strongly agree", "Pas d'accord")
-              + "\n", "latin-1"), _m("Q03", "RZX"), "a Latin-1 encoded export (not UTF-8)"),
+              + "\n", "latin-1"), _m("F01", None),
+         "a Latin-1 encoded export (not UTF-8): the survey prong rejects it as unreadable, naming the file"),
     Case("staff_semicolon", "staff_survey", f"{SS}/export semicolon.csv",
          text(STAFF_HEADER.replace(",", ";") + "\n" + STAFF_ROW.format(rid="R-sc", org="RXA").replace(",", ";")),
          _m("F02", None), "a semicolon-delimited export (European locale)"),
@@ -406,13 +418,16 @@ PENDING_CASES: list[Case] = [
          text("flag_id,response,explanation\n0000000000000000,Confirmed," + INJECTIONS["eq"].replace(",", ";") + "\n"),
          _m("F02", None, "0000000000000000"), "a confirmation of a flag id that does not exist, with a formula"),
     Case("incident_unregistered_provider", "incident_feed", "incidents/PZZ/2020-05.csv",
-         text(INCIDENT_HEADER + "\n" + INCIDENT_ROW.format(iid="I1", person="P1") + "\n"), _m("I06", "PZZ"),
+         text(INCIDENT_HEADER + "\n" + INCIDENT_ROW.format(iid="I1", person="P1") + "\n"),
+         _m("I06", "PZZ", cycle_year=INCIDENT_CYCLE),
          "a feed from a provider not in the provider register"),
     Case("incident_injection_unregistered", "incident_feed", "incidents/PZY/2020-05 inj.csv",
          text(INCIDENT_HEADER + "\n" + INCIDENT_ROW.format(iid=INJECTIONS["plus"].replace(",", ";"), person="=1+1")
-              + "\n"), _m("I06", "PZY"), "formulas in incident_id and person_ref"),
+              + "\n"), _m("I06", "PZY", cycle_year=INCIDENT_CYCLE), "formulas in incident_id and person_ref"),
     Case("incident_semicolon_unregistered", "incident_feed", "incidents/PZX/2020-05.csv",
-         text(INCIDENT_HEADER.replace(",", ";") + "\n"), _m("I06", "PZX"), "a semicolon-delimited feed"),
+         # no incident month can be read, so the flag falls in the cycle of the day it was received
+         text(INCIDENT_HEADER.replace(",", ";") + "\n"), _m("I06", "PZX", cycle_year=_cycle_of(dt.date.today())),
+         "a semicolon-delimited feed"),
 ]
 
 ALL_CASES: list[Case] = ORG_RETURN_CASES + LANDING_CASES + PENDING_CASES
