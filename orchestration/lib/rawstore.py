@@ -31,21 +31,25 @@ INCIDENT_FEED_COLUMNS = (
 PROVIDER_COLUMNS = ("provider_code", "provider_name", "sector", "setting_type", "commissioner_code", "org_code",
                     "training_certification")
 
+# Every version received is kept in raw; the version in the landing zone now is the validated one.
+REGISTER_ORGANISATIONS: dict[str, pl.DataType] = {
+    "file_hash": pl.String, "org_code": pl.String, "org_name": pl.String,
+    "provider_type": pl.String, "org_type": pl.String, "region": pl.String,
+}
+PARTICIPANTS: dict[str, pl.DataType] = {
+    "file_hash": pl.String, "cycle_year": pl.Int32, "org_code": pl.String,
+    "registered_org_return": pl.Boolean, "registered_staff_survey": pl.Boolean,
+    "registered_service_user_survey": pl.Boolean,
+}
+
 SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "received_files": {
         "file_hash": pl.String, "source": pl.String, "cycle_year": pl.Int32,
         "landing_path": pl.String, "size_bytes": pl.Int64, "archived_at": UTC_TS,
         "archive_seq": pl.Int64,
     },
-    "register_organisations": {
-        "file_hash": pl.String, "org_code": pl.String, "org_name": pl.String,
-        "provider_type": pl.String, "org_type": pl.String, "region": pl.String,
-    },
-    "participants": {
-        "file_hash": pl.String, "cycle_year": pl.Int32, "org_code": pl.String,
-        "registered_org_return": pl.Boolean, "registered_staff_survey": pl.Boolean,
-        "registered_service_user_survey": pl.Boolean,
-    },
+    "register_organisations": REGISTER_ORGANISATIONS,
+    "participants": PARTICIPANTS,
     "org_return_files": {
         "file_hash": pl.String, "cycle_year": pl.Int32, "landing_path": pl.String,
         "archive_seq": pl.Int64, "archived_at": UTC_TS, "parse_status": pl.String,
@@ -93,15 +97,8 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
 
 VALIDATED_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     # the current register and participants (the versions in the landing zone now)
-    "register_organisations": {
-        "file_hash": pl.String, "org_code": pl.String, "org_name": pl.String,
-        "provider_type": pl.String, "org_type": pl.String, "region": pl.String,
-    },
-    "participants": {
-        "file_hash": pl.String, "cycle_year": pl.Int32, "org_code": pl.String,
-        "registered_org_return": pl.Boolean, "registered_staff_survey": pl.Boolean,
-        "registered_service_user_survey": pl.Boolean,
-    },
+    "register_organisations": REGISTER_ORGANISATIONS,
+    "participants": PARTICIPANTS,
     # what the run could not do for want of a file (e.g. no register): one row per problem
     "collection_notes": {
         "cycle_year": pl.Int32, "source": pl.String, "severity": pl.String, "message": pl.String,
