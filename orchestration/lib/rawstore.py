@@ -186,11 +186,17 @@ def _write_atomically(frame: pl.DataFrame, target: Path) -> None:
     os.replace(temporary, target)
 
 
+# Partitions that a dbt source reads on their own (for lineage: the flag models wait for the
+# plausibility asset), so they carry their own schema file too.
+SOURCE_PARTITIONS: dict[str, tuple[str, ...]] = {"flags": ("source=plausibility",)}
+
+
 def ensure_datasets(base: Path, schemas: dict[str, dict[str, pl.DataType]]) -> None:
     for name, schema in schemas.items():
-        marker = base / name / "_empty.parquet"
-        if not marker.exists():
-            _write_atomically(empty_frame(schema), marker)
+        for folder in ("", *SOURCE_PARTITIONS.get(name, ())):
+            marker = base / name / folder / "_empty.parquet"
+            if not marker.exists():
+                _write_atomically(empty_frame(schema), marker)
 
 
 def batch_key(hashes: Iterable[str]) -> str:

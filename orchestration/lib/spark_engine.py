@@ -32,7 +32,7 @@ def ensure_schema_summaries(*roots: Path) -> list[Path]:
     atomically, only when missing or different; returns the files written."""
     written = []
     for root in roots:
-        for empty in sorted(root.glob(f"*/{EMPTY_FILE}")):
+        for empty in sorted(root.glob(f"**/{EMPTY_FILE}")):  # datasets and the partitions sources read
             summary = empty.with_name(SCHEMA_SUMMARY)
             content = empty.read_bytes()
             if summary.exists() and summary.read_bytes() == content:

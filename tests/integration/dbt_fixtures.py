@@ -81,12 +81,9 @@ class ParquetDatasets:
         return {"raw": self.raw_dir, "validated": self.validated_dir}[layer]
 
     def write_all_empty(self) -> None:
-        """Write ``<dataset>/_empty.parquet`` for every raw and validated dataset."""
-        for layer, schemas in LAYERS.items():
-            for name, schema in schemas.items():
-                directory = self.root(layer) / name
-                directory.mkdir(parents=True, exist_ok=True)
-                pq.write_table(schema.empty_table(), directory / "_empty.parquet")
+        """Write every raw and validated dataset's `_empty.parquet`, as the pipeline does."""
+        rawstore.ensure_datasets(self.raw_dir, rawstore.SCHEMAS)
+        rawstore.ensure_datasets(self.validated_dir, rawstore.VALIDATED_SCHEMAS)
 
     def write(
         self,

@@ -17,7 +17,7 @@ with answers as (
         archived_at,
         row_number() over (
             partition by flag_id
-            order by archive_seq desc, row_number desc
+            order by archive_seq desc nulls last, row_number desc nulls last
         ) as answer_rank
     from {{ ref('stg_raw__flag_responses') }}
     where problem is null

@@ -30,7 +30,7 @@ measures as (
         case
             when definitions.denominator_item is null then usable.numeric_value
             when denominators.numeric_value > 0
-                then usable.numeric_value * definitions.scale / denominators.numeric_value
+                then {{ divide_as_double('usable.numeric_value * definitions.scale', 'denominators.numeric_value') }}
         end as measure_value
     from {{ ref('plausibility_measures') }} as definitions
     inner join usable
@@ -56,9 +56,9 @@ peer_stats as (
         trust.org_code,
         trust.measure_id,
         count(peer.org_code) as peer_count,
-        percentile_cont(0.25) within group (order by peer.measure_value) as peer_q1,
-        percentile_cont(0.5) within group (order by peer.measure_value) as peer_median,
-        percentile_cont(0.75) within group (order by peer.measure_value) as peer_q3
+        percentile_cont(0.25) within group (order by peer.measure_value nulls last) as peer_q1,
+        percentile_cont(0.5) within group (order by peer.measure_value nulls last) as peer_median,
+        percentile_cont(0.75) within group (order by peer.measure_value nulls last) as peer_q3
     from grouped as trust
     left join grouped as peer
         on peer.cycle_year = trust.cycle_year

@@ -44,9 +44,8 @@ org_return as (
             when inputs.kind = 'share' and inputs.counts_in_denominator
                 then case when inputs.counts_in_numerator then 100.0 else 0.0 end
             when inputs.kind in ('pooled_rate', 'mean_ratio') and inputs.pair_usable and inputs.whole_value > 0
-                then cast(indicators.unit_factor as double)
-                    * cast(inputs.part_value as double)
-                    / cast(inputs.whole_value as double)
+                then {{ divide_as_double('cast(indicators.unit_factor as double) * cast(inputs.part_value as double)',
+                                         'inputs.whole_value') }}
             when inputs.kind = 'mean' and inputs.mean_usable
                 then cast(inputs.part_value as double)
         end as value,

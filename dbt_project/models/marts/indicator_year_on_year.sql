@@ -55,11 +55,10 @@ figures as (
         case
             when national.value is null then null
             when presentation.kind in ('share', 'pooled_rate') and national.denominator > 0
-                then cast(national.numerator as double)
-                    / cast(national.denominator as double)
+                then {{ divide_as_double('national.numerator', 'national.denominator') }}
             when presentation.kind in ('mean_ratio', 'mean')
-                then trust_means.mean_value
-                    / (case national.unit when 'percent' then 100 when 'per_1000' then 1000 else 1 end)
+                then {{ divide_as_double('trust_means.mean_value',
+                    "case national.unit when 'percent' then 100 when 'per_1000' then 1000 else 1 end") }}
         end as fraction
     from national
     inner join presentation

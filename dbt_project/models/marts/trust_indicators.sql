@@ -56,9 +56,9 @@ peer_groups as (
         provider_type,
         org_type,
         count(*) as group_trusts,
-        percentile_cont(0.25) within group (order by value) as peer_q1,
-        percentile_cont(0.5) within group (order by value) as peer_median,
-        percentile_cont(0.75) within group (order by value) as peer_q3,
+        percentile_cont(0.25) within group (order by value nulls last) as peer_q1,
+        percentile_cont(0.5) within group (order by value nulls last) as peer_median,
+        percentile_cont(0.75) within group (order by value nulls last) as peer_q3,
         avg(value) as peer_mean
     from trusts
     where publishable

@@ -29,11 +29,11 @@ points as (
         months.occupied_bed_days,
         case when basis.every_month_has_bed_days then 'per_1000_bed_days' else 'per_month' end as rate_basis,
         case
-            when basis.every_month_has_bed_days then months.interventions * 1000.0 / months.occupied_bed_days
+            when basis.every_month_has_bed_days then {{ divide_as_double('months.interventions * 1000.0', 'months.occupied_bed_days') }}
             else months.interventions * 1.0
         end as rate,
         basis.points,
-        row_number() over (partition by months.provider_code order by months.month_number) as point_index
+        row_number() over (partition by months.provider_code order by months.month_number nulls last) as point_index
     from months
     inner join basis
         on months.provider_code = basis.provider_code
@@ -42,8 +42,8 @@ points as (
 moving as (
     select
         *,
-        abs(rate - lag(rate) over (partition by provider_code order by point_index)) as moving_range,
-        rate > lag(rate) over (partition by provider_code order by point_index) as higher_than_previous
+        abs(rate - lag(rate) over (partition by provider_code order by point_index nulls last)) as moving_range,
+        rate > lag(rate) over (partition by provider_code order by point_index nulls last) as higher_than_previous
     from points
 ),
 
@@ -83,8 +83,8 @@ later as (
 islands as (
     select
         *,
-        point_index - row_number() over (partition by provider_code, above_mean order by point_index) as mean_run,
-        point_index - row_number() over (partition by provider_code, rising order by point_index) as rise_run
+        point_index - row_number() over (partition by provider_code, above_mean order by point_index nulls last) as mean_run,
+        point_index - row_number() over (partition by provider_code, rising order by point_index nulls last) as rise_run
     from later
 ),
 

@@ -41,13 +41,13 @@ select
     cast(months.occupied_bed_days as double) as occupied_bed_days,
     cast(case
         when months.months_without_bed_days = 0 and months.occupied_bed_days > 0
-            then measures.interventions * 1000.0 / months.occupied_bed_days
+            then {{ divide_as_double('measures.interventions * 1000.0', 'months.occupied_bed_days') }}
     end as double) as interventions_per_1000_bed_days,
     cast(measures.mean_minutes as double) as mean_minutes,
     cast(measures.max_minutes as double) as max_minutes,
     cast(measures.prone_interventions as {{ dbt.type_int() }}) as prone_interventions,
     cast(case when measures.physical_interventions > 0
-        then measures.prone_interventions * 1.0 / measures.physical_interventions end as double)
+        then {{ divide_as_double('measures.prone_interventions', 'measures.physical_interventions') }} end as double)
         as share_prone
 from measures
 left join months
