@@ -26,13 +26,7 @@ organisations as (
 ),
 
 cycles as (
-    select
-        later.cycle_year,
-        max(earlier.cycle_year) as previous_cycle_year
-    from {{ ref('int_cycles_collected') }} as later
-    left join {{ ref('int_cycles_collected') }} as earlier
-        on earlier.cycle_year < later.cycle_year
-    group by later.cycle_year
+    select cycle_year, previous_cycle_year from {{ ref('int_cycles_collected') }}
 ),
 
 trusts as (
