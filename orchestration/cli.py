@@ -72,6 +72,8 @@ def _print_report(report, settings) -> None:
     print(f"cycles found: {', '.join(map(str, report.cycles)) or 'none'}")
     for cycle, status in report.published.items():
         print(f"  {cycle}: {status}")
+    for trust, seconds in report.trust_refreshes.items():
+        print(f"  flag report of {trust} refreshed first, {seconds:.1f}s after the run noticed its change")
     timings = ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in report.stage_seconds.items())
     print(f"timings: {timings}")
     print(f"published warehouse: {settings.warehouse}")

@@ -6,7 +6,7 @@ from dagster import Definitions, in_process_executor, load_asset_checks_from_mod
 
 from orchestration.defs import jobs
 from orchestration.defs.collection import assets as collection_assets
-from orchestration.defs.collection import schedules, sensors
+from orchestration.defs.collection import schedules, sensors, trust_refresh
 from orchestration.defs.flag_responses import assets as flag_response_assets
 from orchestration.defs.incidents import assets as incidents_assets
 from orchestration.defs.incidents import sensors as incidents_sensors
@@ -32,7 +32,7 @@ def build_definitions(settings: Settings) -> Definitions:
         assets=[*load_assets_from_modules(ASSET_MODULES), returns_assets.received_files],
         asset_checks=load_asset_checks_from_modules(ASSET_MODULES),
         jobs=[jobs.register_job, jobs.incidents_job, jobs.collect_job, jobs.publish_cycle_job, jobs.snapshot_job,
-              jobs.reports_job, jobs.peer_rules_job],
+              jobs.reports_job, jobs.peer_rules_job, trust_refresh.trust_refresh_job],
         sensors=[sensors.landing_zone_sensor, incidents_sensors.incident_feed_sensor,
                  schedules.refresh_snapshot_and_reports],
         schedules=[schedules.nightly_peer_rules, schedules.publish_after_window],

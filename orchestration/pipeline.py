@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import subprocess
 import sys
@@ -16,9 +17,14 @@ from pathlib import Path
 
 from orchestration.settings import DBT_PROJECT_DIR, Settings
 
+# One run at a time: DuckDB has one writer, and the sensor, the schedules and the run-status
+# sensor can all request runs (a trust refresh and the collection run after it, for example).
 DAGSTER_YAML = """\
 telemetry:
   enabled: false
+concurrency:
+  runs:
+    max_concurrent_runs: 1
 """
 
 
@@ -36,6 +42,8 @@ def step_durations(instance, run_id: str) -> dict[str, float]:
     }
 
 
+LISTING_FILE = "landing_listing.json"  # the trust files the last complete run saw
+
 # Blocking audit checks: their failure stops a cycle's publication, which the run reports as a status.
 AUDIT_STEPS = ("cycle_candidate_candidate_passes_audit",)
 
@@ -48,6 +56,9 @@ class RunReport:
     step_seconds: dict[str, float] = field(default_factory=dict)
     log_path: Path | None = None
     problems: list[str] = field(default_factory=list)
+    # trusts whose flag reports were refreshed first (one trust's change in a cycle): "cycle/org" ->
+    # seconds from the run noticing the change to the report on disk
+    trust_refreshes: dict[str, float] = field(default_factory=dict)
 
 
 def prepare_manifest() -> Path:
@@ -96,8 +107,10 @@ def run_pipeline(settings: Settings) -> RunReport:
     started = time.perf_counter()
     prepare_manifest()
     from orchestration.definitions import build_definitions  # Dagster's import cost counts in setup
+    from orchestration.lib.gx_runner import warm_up
 
     definitions = build_definitions(settings)
+    warm_up()  # every run validates with GX: its import (seconds) is paid here, once
     with dagster_instance(settings) as instance:
         return _run_jobs(settings, definitions, instance, report, started)
 
@@ -107,6 +120,7 @@ def _run_jobs(settings: Settings, definitions, instance, report: RunReport, star
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
     from orchestration.defs.partitions import cycles as cycles_partitions
+    from orchestration.defs.reports.assets import ORG_TAG
     from orchestration.lib.landing import discover_cycles
     from orchestration.lib.publish import read_status
 
@@ -139,6 +153,11 @@ def _run_jobs(settings: Settings, definitions, instance, report: RunReport, star
         return result.success
 
     timed("register", "register_job")
+    listing = landing_listing(settings.landing, report.cycles)
+    for cycle_year, tags in single_trust_changes(settings, listing).items():
+        noticed = time.perf_counter()
+        if timed("trust_refresh", "trust_refresh_job", tags=tags):
+            report.trust_refreshes[f"{cycle_year}/{tags[ORG_TAG]}"] = time.perf_counter() - noticed
     timed("incidents", "incidents_job")  # before collect_job: its one dbt build reads the incident datasets
     if report.cycles:
         keys = [str(c) for c in report.cycles]
@@ -149,7 +168,41 @@ def _run_jobs(settings: Settings, definitions, instance, report: RunReport, star
             timed("publish", "publish_cycle_job", partition_key=key)
     timed("snapshot", "snapshot_job")
     timed("reports", "reports_job")
+    if not report.problems:
+        save_landing_listing(settings, listing)
     statuses = read_status(settings.published_dir)
     report.published = {c: statuses.get(str(c), {}).get("status", "not published") for c in report.cycles}
     report.stage_seconds["total"] = time.perf_counter() - started
     return report
+
+
+# ---------------------------------------------------------------- one trust's change, noticed by a run
+
+def landing_listing(landing: Path, cycle_years: list[int]) -> dict[str, dict[str, str]]:
+    """Each cycle's trust files (org returns, flag responses) with their size and time."""
+    from orchestration.defs.collection.trust_changes import cycle_files
+
+    return {str(cycle): cycle_files(landing, cycle) for cycle in cycle_years}
+
+
+def single_trust_changes(settings: Settings, listing: dict[str, dict[str, str]]) -> dict[int, dict[str, str]]:
+    """Cycles whose only change since the last complete run is one trust's files: the run tags of
+    that trust's refresh (the same rule as the landing sensor's)."""
+    from orchestration.defs.collection.trust_changes import trust_tags
+
+    path = settings.state / LISTING_FILE
+    previous: dict[str, dict[str, str]] = json.loads(path.read_text()) if path.is_file() else {}
+    changes: dict[int, dict[str, str]] = {}
+    for cycle, files in listing.items():
+        if cycle in previous:
+            tags = trust_tags(settings.landing, int(cycle), previous[cycle], files)
+            if tags:
+                changes[int(cycle)] = tags
+    return changes
+
+
+def save_landing_listing(settings: Settings, listing: dict[str, dict[str, str]]) -> None:
+    """What this run saw (taken before it ingested, so a file arriving mid-run counts as new next time)."""
+    temporary = settings.state / f".{LISTING_FILE}.tmp"
+    temporary.write_text(json.dumps(listing, sort_keys=True))
+    temporary.replace(settings.state / LISTING_FILE)

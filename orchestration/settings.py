@@ -68,6 +68,12 @@ class Settings:
         return self.spark_dir / "marts"
 
     @property
+    def dbt_target_path(self) -> Path:
+        """dbt's target folder, one per state directory and engine: partial parsing survives between
+        runs of one warehouse, and switching engines does not throw away the other's parse."""
+        return self.state / ("dbt_target" if self.engine == "duckdb" else f"dbt_target_{self.engine}")
+
+    @property
     def dagster_home(self) -> Path:
         return self.state / "dagster_home"
 

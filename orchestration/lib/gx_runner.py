@@ -72,6 +72,13 @@ def _validation(suite_name: str) -> Any:
     )
 
 
+def warm_up() -> None:
+    """Import GX and build every suite of expectations/ (seconds, once per process), so that a run's
+    first validation - a trust's refresh, say - does not pay for it."""
+    for path in sorted(EXPECTATIONS_DIR.glob("*.json")):
+        _validation(path.stem)
+
+
 def run_suite(suite_name: str, frame: pd.DataFrame) -> list[Failure]:
     """Validate `frame` (which must carry an integer `row_id`) and return the failures."""
     if ROW_ID not in frame.columns:

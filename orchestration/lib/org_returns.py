@@ -359,8 +359,13 @@ class ValidationSummary:
 
 def validate_org_returns(raw_dir: Path, validated_dir: Path, cycle_year: int,
                          organisations: dict[str, Organisation],
-                         participants: pl.DataFrame | None) -> ValidationSummary:
-    """Judge every workbook of the cycle and write versions, prepared items and flags (whole)."""
+                         participants: pl.DataFrame | None, only_org: str | None = None) -> ValidationSummary:
+    """Judge every workbook of the cycle and write versions, prepared items and flags (whole).
+
+    With `only_org` (a trust's resubmission), the item rules run on that trust's versions only and
+    every other trust's items and item flags are kept as they were: the item rules look at one value
+    at a time, so nothing another trust sends can change them. The file rules still judge the whole
+    cycle (a copy is a copy whoever sent it; it costs milliseconds)."""
     where = f"where cycle_year = {int(cycle_year)}"
     files = rawstore.read(raw_dir, "org_return_files", where)
     receipts = rawstore.read(raw_dir, "received_files", f"{where} and source = 'org_return'")
@@ -368,13 +373,17 @@ def validate_org_returns(raw_dir: Path, validated_dir: Path, cycle_year: int,
     if participants is not None:
         registered = set(participants.filter(pl.col("registered_org_return"))["org_code"].to_list())
     judgement = judge_files(cycle_year, files, receipts, organisations, registered)
-    accepted_hashes = [str(v["file_hash"]) for v in judgement.accepted]
+    to_check = [v for v in judgement.accepted if only_org is None or v["org_code"] == only_org]
     responses = rawstore.read(raw_dir, "org_return_responses", where).filter(
-        pl.col("file_hash").is_in(accepted_hashes)
+        pl.col("file_hash").is_in([str(v["file_hash"]) for v in to_check])
     )
-    prepared = prepare_items(cycle_year, judgement.accepted, responses, organisations)
+    prepared = prepare_items(cycle_year, to_check, responses, organisations)
     flags = judgement.flags + (item_flags(prepared) if prepared.height else [])
     partition = f"cycle={cycle_year}"
+    if only_org is not None:
+        kept_items, kept_flags = _other_trusts_items(validated_dir, cycle_year, only_org)
+        prepared = pl.concat([kept_items, rawstore.conform(prepared, rawstore.VALIDATED_SCHEMAS["org_return_items"])])
+        flags += kept_flags
     rawstore.replace_partition(validated_dir, "org_return_versions",
                                pl.DataFrame(judgement.accepted, schema=rawstore.VALIDATED_SCHEMAS["org_return_versions"]),
                                partition)
@@ -387,3 +396,24 @@ def validate_org_returns(raw_dir: Path, validated_dir: Path, cycle_year: int,
     for flag in flags:
         by_rule[str(flag["rule_id"])] = by_rule.get(str(flag["rule_id"]), 0) + 1
     return ValidationSummary(workbooks=files.height, accepted=len(judgement.accepted), flags_by_rule=by_rule)
+
+
+def item_rule_ids() -> set[str]:
+    """The rules the item suites raise (their expectations' meta.rule_id), and R05 (parts suite)."""
+    from orchestration.lib.gx_runner import load_suite
+
+    return {str(e["meta"]["rule_id"]) for name in ("org_return", "org_return_parts")
+            for e in load_suite(name)["expectations"] if "rule_id" in e.get("meta", {})} | {"R05"}
+
+
+def _other_trusts_items(validated_dir: Path, cycle_year: int,
+                        org_code: str) -> tuple[pl.DataFrame, list[dict[str, object]]]:
+    """The cycle's validated items and item-rule flags of every trust but `org_code`, as last written."""
+    items_path = validated_dir / "org_return_items" / f"cycle={cycle_year}" / "data.parquet"
+    flags_path = validated_dir / "flags" / "source=org_return" / f"cycle={cycle_year}" / "data.parquet"
+    schema = rawstore.VALIDATED_SCHEMAS["org_return_items"]
+    kept = pl.read_parquet(items_path).filter(pl.col("org_code") != org_code) if items_path.exists() else \
+        rawstore.empty_frame(schema)
+    flags = pl.read_parquet(flags_path) if flags_path.exists() else rawstore.empty_frame(rawstore.VALIDATED_SCHEMAS["flags"])
+    kept_flags = flags.filter(pl.col("rule_id").is_in(sorted(item_rule_ids())) & (pl.col("org_code") != org_code))
+    return rawstore.conform(kept, schema), kept_flags.to_dicts()

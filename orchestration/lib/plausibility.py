@@ -217,28 +217,38 @@ def evaluate(checks: pl.DataFrame, totals: pl.DataFrame | None, cycle_years: Ite
 # ---------------------------------------------------------------- the validated datasets
 
 def write_cycle(validated_dir: Path, cycle_year: int, flags: list[dict[str, object]],
-                evaluations: list[dict[str, object]], current_hashes: set[str]) -> pl.DataFrame:
+                evaluations: list[dict[str, object]], current_hashes: set[str],
+                only_org: str | None = None) -> pl.DataFrame:
     """Replace the cycle's plausibility flags, keeping earlier occurrences raised on versions that are
     no longer current: that history is what lets a resubmission resolve them
-    (`resolved_by_resubmission`) instead of making them vanish."""
+    (`resolved_by_resubmission`) instead of making them vanish. With `only_org`, `flags` and
+    `evaluations` are that trust's and every other trust's rows are kept as they were."""
     partition = f"source=plausibility/cycle={cycle_year}"
     schema = rawstore.VALIDATED_SCHEMAS["flags"]
     previous_path = validated_dir / "flags" / partition / "data.parquet"
     new = pl.DataFrame(flags, schema=schema) if flags else rawstore.empty_frame(schema)
     if previous_path.exists():
-        earlier = pl.read_parquet(previous_path).filter(~pl.col("file_hash").is_in(sorted(current_hashes)))
+        earlier = pl.read_parquet(previous_path)
+        if only_org is not None:
+            new = pl.concat([new, rawstore.conform(earlier.filter(pl.col("org_code") != only_org), schema)])
+            earlier = earlier.filter(pl.col("org_code") == only_org)
+        earlier = earlier.filter(~pl.col("file_hash").is_in(sorted(current_hashes)))
         new_keys = set(zip(new["flag_id"].to_list(), new["file_hash"].to_list(), strict=True))
         keep = [key not in new_keys for key in zip(earlier["flag_id"].to_list(), earlier["file_hash"].to_list(),
                                                     strict=True)]
         new = pl.concat([new, rawstore.conform(earlier.filter(pl.Series(keep, dtype=pl.Boolean)), schema)])
     new = new.sort(["org_code", "rule_id", "item_id", "file_hash"], nulls_last=True)
     rawstore.replace_partition(validated_dir, "flags", new, partition)
-    rawstore.replace_partition(
-        validated_dir, "rule_evaluations",
-        pl.DataFrame([e for e in evaluations if e["cycle_year"] == cycle_year],
-                     schema=rawstore.VALIDATED_SCHEMAS["rule_evaluations"]),
-        f"cycle={cycle_year}",
-    )
+    evaluation_schema = rawstore.VALIDATED_SCHEMAS["rule_evaluations"]
+    evaluated = pl.DataFrame([e for e in evaluations if e["cycle_year"] == cycle_year], schema=evaluation_schema)
+    evaluations_path = validated_dir / "rule_evaluations" / f"cycle={cycle_year}" / "data.parquet"
+    if only_org is not None and evaluations_path.exists():
+        evaluated = pl.concat([
+            rawstore.conform(pl.read_parquet(evaluations_path).filter(pl.col("org_code").ne_missing(only_org)),
+                             evaluation_schema),
+            evaluated.filter(pl.col("org_code") == only_org),
+        ])
+    rawstore.replace_partition(validated_dir, "rule_evaluations", evaluated, f"cycle={cycle_year}")
     return new
 
 

@@ -57,3 +57,31 @@ def test_one_trusts_resubmission_is_tagged_with_that_trust(tmp_path: Path) -> No
     # two trusts changed (RXB's answers, RXC's return): every report
     assert trust_tags(landing, 2020, before, cycle_files(landing, 2020)) == {}
     assert trust_tags(landing, 2020, middle, cycle_files(landing, 2020)) == {CYCLE_TAG: "2020", ORG_TAG: "RXC"}
+
+
+def test_the_sensor_requests_a_trust_refresh_before_the_collection_run(tmp_path: Path) -> None:
+    from dagster import DagsterInstance, build_sensor_context
+
+    from orchestration.defs.collection.sensors import landing_zone_sensor
+    from orchestration.resources import LdisSettings
+    from orchestration.settings import make_settings
+
+    landing = tmp_path / "landing"
+    answers = default_answers(2020, "universal", "acute")
+    for org in ("RXA", "RXB"):
+        write_workbook(landing / "2020" / "org_returns" / f"{org}.xlsx", answers, cover={"Organisation code": org})
+    resources = {"ldis": LdisSettings.from_settings(make_settings(landing, tmp_path / "w.duckdb", tmp_path / "r"))}
+    with DagsterInstance.ephemeral() as instance:
+        first = landing_zone_sensor(build_sensor_context(instance=instance, resources=resources))
+        # a new cycle: no trust refresh (nothing to refresh yet), one collection run
+        assert [(r.job_name, r.partition_key) for r in first.run_requests] == [("collect_job", "2020")]
+        instance.add_dynamic_partitions(cycles.name, ["2020"])
+        write_workbook(landing / "2020" / "org_returns" / "RXA v2.xlsx", answers, cover={"Organisation code": "RXA"})
+        second = landing_zone_sensor(build_sensor_context(instance=instance, cursor=first.cursor, resources=resources))
+        assert [(r.job_name, r.partition_key, r.tags.get(ORG_TAG)) for r in second.run_requests] == [
+            ("trust_refresh_job", None, "RXA"), ("collect_job", "2020", "RXA")]
+        for org in ("RXA", "RXB"):  # two trusts at once: the collection run only, every report
+            write_workbook(landing / "2020" / "org_returns" / f"{org} v3.xlsx", answers,
+                           cover={"Organisation code": org})
+        third = landing_zone_sensor(build_sensor_context(instance=instance, cursor=second.cursor, resources=resources))
+        assert [(r.job_name, r.tags.get(ORG_TAG)) for r in third.run_requests] == [("collect_job", None)]

@@ -1,5 +1,7 @@
 """Notice what arrives in the landing zone: new cycle folders become partitions, and a change in a
-cycle's files requests a collection run for that cycle only."""
+cycle's files requests a collection run for that cycle only. When the change is one trust's (its
+resubmission or its answers), a trust refresh run is requested first: its flag report is rewritten
+in seconds, and the collection run that follows rebuilds everything else."""
 
 
 import hashlib
@@ -8,6 +10,7 @@ import json
 from dagster import RunRequest, SensorEvaluationContext, SensorResult, sensor
 
 from orchestration.defs.collection.trust_changes import cycle_files, trust_tags
+from orchestration.defs.collection.trust_refresh import trust_refresh_job
 from orchestration.defs.jobs import collect_job
 from orchestration.defs.partitions import cycles
 from orchestration.lib.landing import discover_cycles
@@ -27,7 +30,7 @@ def cycle_fingerprint(settings_landing, cycle_year: int) -> str:
     return digest.hexdigest()[:16]
 
 
-@sensor(job=collect_job, minimum_interval_seconds=60, description=__doc__)
+@sensor(jobs=[collect_job, trust_refresh_job], minimum_interval_seconds=60, description=__doc__)
 def landing_zone_sensor(context: SensorEvaluationContext, ldis: LdisSettings) -> SensorResult:
     landing = ldis.get().landing
     previous: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
@@ -37,13 +40,16 @@ def landing_zone_sensor(context: SensorEvaluationContext, ldis: LdisSettings) ->
     current = {key: cycle_fingerprint(landing, int(key)) for key in found}
     files = {key: cycle_files(landing, int(key)) for key in found}
     current.update({f"files:{key}": json.dumps(listing, sort_keys=True) for key, listing in files.items()})
-    requests = [
-        RunRequest(partition_key=key, run_key=f"{key}:{fingerprint}",
-                   # one trust's resubmission or answers: its flag report is refreshed on its own
-                   tags=trust_tags(landing, int(key), json.loads(previous.get(f"files:{key}", "{}")), files[key]))
-        for key, fingerprint in current.items()
-        if not key.startswith("files:") and previous.get(key) != fingerprint
-    ]
+    requests: list[RunRequest] = []
+    for key in found:
+        if previous.get(key) == current[key]:
+            continue
+        run_key = f"{key}:{current[key]}"
+        # one trust's resubmission or answers: its flag report is refreshed on its own, first
+        tags = trust_tags(landing, int(key), json.loads(previous.get(f"files:{key}", "{}")), files[key])
+        if tags and key in known:
+            requests.append(RunRequest(job_name=trust_refresh_job.name, run_key=f"refresh:{run_key}", tags=tags))
+        requests.append(RunRequest(job_name=collect_job.name, partition_key=key, run_key=run_key, tags=tags))
     return SensorResult(
         run_requests=requests,
         dynamic_partitions_requests=[cycles.build_add_request(new_partitions)] if new_partitions else [],

@@ -10,7 +10,7 @@ from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject, dbt_assets
 
 from orchestration.defs.partitions import cycles, single_run
-from orchestration.lib import spark_engine
+from orchestration.lib import model_replay, spark_engine
 from orchestration.lib.faults import crash_point
 from orchestration.lib.recovery import ensure_working_db
 from orchestration.resources import LdisDbtCliResource, LdisSettings
@@ -47,7 +47,7 @@ translator = LdisDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asse
 FLAG_LOOP = "tag:flag_loop"
 
 
-def _build(context: AssetExecutionContext, dbt: LdisDbtCliResource, ldis: LdisSettings):
+def _build(context: AssetExecutionContext, dbt: LdisDbtCliResource, ldis: LdisSettings, selection: str):
     settings = ldis.get()
     os.environ.update(settings.dbt_env())
     # A target folder per state directory keeps dbt's partial parsing between runs of one warehouse.
@@ -55,17 +55,21 @@ def _build(context: AssetExecutionContext, dbt: LdisDbtCliResource, ldis: LdisSe
     # The target is the engine (profiles.yml); a target folder per engine, so switching engines does
     # not throw away the other's partial parse.
     args = ["build", "--target", settings.engine, "--exclude-resource-type", "unit_test"]
-    target_path = settings.state / ("dbt_target" if settings.engine == "duckdb" else f"dbt_target_{settings.engine}")
+    target_path = settings.dbt_target_path
     ensure_working_db(settings.working_db)
     if settings.engine == "spark":
         spark_engine.reset_if_inconsistent(settings.spark_dir)
         spark_engine.ensure_schema_summaries(settings.raw_dir, settings.validated_dir)
     began = time.time() - 1  # file times have 1 s resolution on some file systems
+    model_replay.forget_build(target_path, selection)
     try:
         for count, event in enumerate(dbt.cli(args, context=context, target_path=target_path).stream()):
             yield event
             if count == 3:
                 crash_point("dbt.mid_build")  # test seam: a no-op unless LDIS_CRASH_AT names it
+        if settings.engine == "duckdb":
+            # the trust refresh replays this build's compiled SQL (lib/model_replay.py)
+            model_replay.record_build(target_path, selection)
     finally:
         if settings.engine == "spark":
             # As on DuckDB, a mart that built stays built even when a later dbt test fails: hand every
@@ -85,7 +89,7 @@ def _build(context: AssetExecutionContext, dbt: LdisDbtCliResource, ldis: LdisSe
 )
 def warehouse_models(context: AssetExecutionContext, dbt: LdisDbtCliResource, ldis: LdisSettings):
     """Build every cycle's models; the marts hold all cycles, so one build serves any partition range."""
-    yield from _build(context, dbt, ldis)
+    yield from _build(context, dbt, ldis, "warehouse")
 
 
 @dbt_assets(
@@ -99,4 +103,4 @@ def warehouse_models(context: AssetExecutionContext, dbt: LdisDbtCliResource, ld
 )
 def flag_models(context: AssetExecutionContext, dbt: LdisDbtCliResource, ldis: LdisSettings):
     """validation_flags and the flag loop's marts, after every source of flags has written."""
-    yield from _build(context, dbt, ldis)
+    yield from _build(context, dbt, ldis, "flag_loop")
