@@ -374,9 +374,10 @@ def validate_org_returns(raw_dir: Path, validated_dir: Path, cycle_year: int,
         registered = set(participants.filter(pl.col("registered_org_return"))["org_code"].to_list())
     judgement = judge_files(cycle_year, files, receipts, organisations, registered)
     to_check = [v for v in judgement.accepted if only_org is None or v["org_code"] == only_org]
-    responses = rawstore.read(raw_dir, "org_return_responses", where).filter(
-        pl.col("file_hash").is_in([str(v["file_hash"]) for v in to_check])
-    )
+    hashes = sorted({str(v["file_hash"]) for v in to_check})
+    # only the versions checked are read (one trust's, on its refresh), the filter pushed into the scan
+    responses = rawstore.read(raw_dir, "org_return_responses",
+                              f"{where} and file_hash in ({', '.join(repr(h) for h in hashes) or 'null'})")
     prepared = prepare_items(cycle_year, to_check, responses, organisations)
     flags = judgement.flags + (item_flags(prepared) if prepared.height else [])
     partition = f"cycle={cycle_year}"

@@ -70,15 +70,17 @@ def _short(value: float) -> str:
 
 # ---------------------------------------------------------------- the frame
 
-def read_checks(working_db: Path, cycle_years: Iterable[int]) -> pl.DataFrame:
-    """The dbt frame of R06-R09 rows for the given cycles."""
+def read_checks(working_db: Path, cycle_years: Iterable[int], org_code: str | None = None) -> pl.DataFrame:
+    """The dbt frame of R06-R09 rows for the given cycles (and only one trust's, if given)."""
     years = sorted({int(c) for c in cycle_years})
     if not years:
         return pl.DataFrame()
+    trust = "" if org_code is None else " and org_code = ?"
     with duckdb.connect(str(working_db), read_only=True) as con:
         table = con.sql(
-            f"select * from intermediate.{CHECKS_MODEL} where cycle_year in ({', '.join('?' * len(years))}) "
-            "order by cycle_year, org_code, check_kind, item_id, measure_id nulls first", params=years,
+            f"select * from intermediate.{CHECKS_MODEL} where cycle_year in ({', '.join('?' * len(years))}){trust} "
+            "order by cycle_year, org_code, check_kind, item_id, measure_id nulls first",
+            params=years + ([] if org_code is None else [org_code]),
         ).to_arrow_table()
     return pl.from_arrow(table)  # type: ignore[return-value]
 

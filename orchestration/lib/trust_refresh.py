@@ -109,9 +109,7 @@ def refresh_trust(settings: Settings, cycle_year: int, org_code: str) -> Refresh
 
 def _plausibility(settings: Settings, cycle_year: int, org_code: str) -> list[dict[str, object]]:
     """R06-R10 on the trust's rows of the replayed frame; its plausibility flags rewritten."""
-    checks = plausibility.read_checks(settings.working_db, [cycle_year])
-    if checks.height:
-        checks = checks.filter(pl.col("org_code") == org_code)
+    checks = plausibility.read_checks(settings.working_db, [cycle_year], org_code)
     totals = plausibility.incident_totals(settings.working_db)
     if totals is not None and totals.height:
         totals = totals.filter(pl.col("org_code").str.to_uppercase() == org_code)

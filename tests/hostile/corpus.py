@@ -29,11 +29,11 @@ ORG = f"{CYCLE}/org_returns"
 CLEAN_SUBMITTED = {"RXA": "2021-01-15T10:00:00", "RXB": "2021-01-16T10:00:00", "RXS": "2021-01-17T10:00:00"}
 PEERS = {"RXA": ("universal", "acute"), "RXB": ("universal", "acute"), "RXS": ("specialist", "mental_health")}
 # the sources each case needs; org_return, register, participants and landing exist on this branch
-# flag_response is not here: its faults are reported in marts.flag_response_problems (issue 4's
-# design), not as flags in marts.validation_flags, which is what this corpus checks; those 3 cases
-# stay strict xfails until the corpus reads that table.
+# flag_response faults are reported in marts.flag_response_problems (issue 4's design), not as flags:
+# those cases say what that table must hold (`problem`) and that no flag names the file.
 INGESTED_HERE = {
     "org_return", "register", "participants", "landing", "staff_survey", "service_user_survey", "incident_feed",
+    "flag_response",
 }
 
 
@@ -56,6 +56,7 @@ class Case:
     fault: str = ""  # the realistic fault, in words
     needs: str = ""  # the source whose ingestion the expectation depends on (defaults to source)
     tags: frozenset[str] = field(default_factory=frozenset)
+    problem: str = ""  # a phrase marts.flag_response_problems must hold for this file (returned reports)
 
     @property
     def required_source(self) -> str:
@@ -411,12 +412,15 @@ PENDING_CASES: list[Case] = [
     Case("su_gzip_named_csv", "service_user_survey", f"{SU}/batch.csv", raw(b"\x1f\x8b\x08\x00" + b"\0" * 64),
          _m("F01", None), "a gzip archive named .csv"),
     Case("flag_response_wrong_columns", "flag_response", f"{FR}/RXA responses.csv",
-         text("id,answer\nabc,Confirmed\n"), _m("F02", None), "a flag-response CSV with the wrong columns"),
+         text("id,answer\nabc,Confirmed\n"), (), "a flag-response CSV with the wrong columns",
+         problem="file could not be read: no header row"),
     Case("flag_response_encrypted", "flag_response", f"{FR}/RXA responses.xlsx",
-         transformed(workbook("RXA"), encrypted), _m("F01", None), "a password-protected flag report"),
+         transformed(workbook("RXA"), encrypted), (), "a password-protected flag report",
+         problem="file could not be read"),
     Case("flag_response_injection_unknown_flag", "flag_response", f"{FR}/RXB responses.csv",
          text("flag_id,response,explanation\n0000000000000000,Confirmed," + INJECTIONS["eq"].replace(",", ";") + "\n"),
-         _m("F02", None, "0000000000000000"), "a confirmation of a flag id that does not exist, with a formula"),
+         (), "a confirmation of a flag id that does not exist, with a formula",
+         problem="unknown flag id"),
     Case("incident_unregistered_provider", "incident_feed", "incidents/PZZ/2020-05.csv",
          text(INCIDENT_HEADER + "\n" + INCIDENT_ROW.format(iid="I1", person="P1") + "\n"),
          _m("I06", "PZZ", cycle_year=INCIDENT_CYCLE),

@@ -54,6 +54,8 @@ class World:
         self.after = fingerprint(self.landing)
         self.flags = {row[0]: row for row in query(self.hostile, "select flag_id, rule_id, org_code, cycle_year, "
                                                    "submitted_value, message, status from marts.validation_flags")}
+        self.response_problems = query(self.hostile, "select landing_path, flag_id, problem "
+                                                     "from marts.flag_response_problems")
 
 
 def query(settings: Settings, sql: str) -> list[tuple]:
@@ -115,6 +117,9 @@ def test_case_gets_its_precise_flag(world: World, case: Case) -> None:
     assert naming == [], f"{case.case_id}: flags beyond the expected ones: {naming}"
     if not case.expect:
         assert not any(case.path in row[5] for row in world.flags.values())
+    if case.problem:  # a returned report's fault: the collection team's list, not a flag
+        assert any(path == case.path and case.problem in problem for path, _, problem in world.response_problems), \
+            (case.case_id, [row for row in world.response_problems if row[0] == case.path])
 
 
 def test_no_flag_outside_the_expected_ones(world: World) -> None:
