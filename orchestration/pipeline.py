@@ -189,9 +189,15 @@ def single_trust_changes(settings: Settings, listing: dict[str, dict[str, str]])
     """Cycles whose only change since the last complete run is one trust's files: the run tags of
     that trust's refresh (the same rule as the landing sensor's)."""
     from orchestration.defs.collection.trust_changes import trust_tags
+    from orchestration.lib.model_replay import NotReplayable
+    from orchestration.lib.trust_refresh import plan
 
     path = settings.state / LISTING_FILE
     previous: dict[str, dict[str, str]] = json.loads(path.read_text()) if path.is_file() else {}
+    try:
+        plan(settings)
+    except NotReplayable:
+        return {}  # no fast path (another engine, a changed dbt project): the full run refreshes reports
     changes: dict[int, dict[str, str]] = {}
     for cycle, files in listing.items():
         if cycle in previous:
