@@ -45,7 +45,6 @@ def ingest_and_validate(landing: Path, state: Path, cycle_year: int = 2020) -> p
     ingest_register(archive, landing, raw, validated)
     ingest_participants(archive, landing, cycle_year, raw, validated)
     ingest_org_returns(archive, landing, raw, cycle_year)
-    participants = current_participants(validated, cycle_year)
     validate_org_returns(raw, validated, cycle_year, current_organisations(validated),
-                         participants if participants.height else None)
+                         current_participants(validated, cycle_year))
     return rawstore.read(validated, "flags", f"where cycle_year = {cycle_year}")

@@ -138,5 +138,7 @@ def current_organisations(validated_dir: Path) -> dict[str, Organisation]:
     }
 
 
-def current_participants(validated_dir: Path, cycle_year: int) -> pl.DataFrame:
-    return rawstore.read(validated_dir, "participants", f"where cycle_year = {int(cycle_year)}")
+def current_participants(validated_dir: Path, cycle_year: int) -> pl.DataFrame | None:
+    """The cycle's participants.csv as read; None without one (then the register alone decides)."""
+    frame = rawstore.read(validated_dir, "participants", f"where cycle_year = {int(cycle_year)}")
+    return frame if frame.height else None

@@ -89,10 +89,9 @@ def refresh_trust(settings: Settings, cycle_year: int, org_code: str) -> Refresh
         ingest_org_returns(archive, settings.landing, settings.raw_dir, cycle_year)
         ingest_flag_responses(archive, settings.landing, settings.raw_dir, cycle_year)
     with step("validate"):
-        participants = current_participants(settings.validated_dir, cycle_year)
         validate_org_returns(settings.raw_dir, settings.validated_dir, cycle_year,
                              current_organisations(settings.validated_dir),
-                             participants if participants.height else None, only_org=org_code)
+                             current_participants(settings.validated_dir, cycle_year), only_org=org_code)
     with step("measures"), duckdb.connect(str(settings.working_db)) as con:
         outcome.replayed_rows.update(model_replay.replay(con, measures))
     with step("plausibility"):

@@ -93,9 +93,8 @@ def run(landing: Path, state: Path, source: str) -> Result:
     ingest_register(archive, landing, raw, validated)
     ingest_participants(archive, landing, 2020, raw, validated)
     ingest_survey(archive, landing, raw, 2020, source, state / "scratch")
-    participants = current_participants(validated, 2020)
     validate_survey(raw, validated, 2020, source, current_organisations(validated),
-                    participants if participants.height else None, state / "scratch")
+                    current_participants(validated, 2020), state / "scratch")
     return Result(state, source)
 
 

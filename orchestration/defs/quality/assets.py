@@ -4,8 +4,8 @@
 from dagster import AssetDep, AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
 
 from orchestration.defs.partitions import cycles, single_run
+from orchestration.defs.validation_cycles import cycles_to_validate
 from orchestration.lib.org_returns import validate_org_returns
-from orchestration.lib.register import current_organisations, current_participants
 from orchestration.resources import LdisSettings
 
 VALIDATED_RETURNS = ["org_return_versions", "org_return_items", "flags"]
@@ -29,20 +29,11 @@ VALIDATED_RETURNS = ["org_return_versions", "org_return_items", "flags"]
 def org_return_validation(context: AssetExecutionContext, ldis: LdisSettings):
     """Judge every workbook of the cycle (F01-F06), then its items with the GX suites (R01-R05)."""
     settings = ldis.get()
-    organisations = current_organisations(settings.validated_dir)
     metadata: dict[str, str] = {}
-    for key in context.partition_keys:
-        cycle_year = int(key)
-        if not organisations:
-            context.log.error(f"cycle {key}: no register, so no workbook can be validated")
-            metadata[key] = "not validated: no register"
-            continue
-        participants_frame = current_participants(settings.validated_dir, cycle_year)
-        summary = validate_org_returns(
-            settings.raw_dir, settings.validated_dir, cycle_year, organisations,
-            participants_frame if participants_frame.height else None,
-        )
-        metadata[key] = f"{summary.accepted}/{summary.workbooks} accepted; flags {summary.flags_by_rule}"
-        context.log.info(f"cycle {key}: {metadata[key]}")
+    for cycle_year, organisations, participants in cycles_to_validate(context, settings, "workbook", metadata):
+        summary = validate_org_returns(settings.raw_dir, settings.validated_dir, cycle_year, organisations,
+                                       participants)
+        metadata[str(cycle_year)] = f"{summary.accepted}/{summary.workbooks} accepted; flags {summary.flags_by_rule}"
+        context.log.info(f"cycle {cycle_year}: {metadata[str(cycle_year)]}")
     for name in VALIDATED_RETURNS:
         yield MaterializeResult(asset_key=AssetKey(["validated", name]), metadata=metadata)

@@ -10,7 +10,7 @@ from dagster import AssetDep, AssetExecutionContext, AssetKey, AssetSpec, Materi
 
 from orchestration.defs.partitions import cycles, single_run
 from orchestration.defs.returns.assets import open_archive
-from orchestration.lib.register import current_organisations, current_participants
+from orchestration.defs.validation_cycles import cycles_to_validate
 from orchestration.lib.surveys import ingest_survey, sources, validate_survey
 from orchestration.resources import LdisSettings
 
@@ -60,20 +60,14 @@ def survey_exports(context: AssetExecutionContext, ldis: LdisSettings):
 def survey_validation(context: AssetExecutionContext, ldis: LdisSettings):
     """Deduplicate, quarantine, cap and check the answers of each survey (GX suites, rules Q01-Q06)."""
     settings = ldis.get()
-    organisations = current_organisations(settings.validated_dir)
     metadata: dict[str, str] = {}
-    for key in context.partition_keys:
-        cycle_year = int(key)
-        if not organisations:
-            context.log.error(f"cycle {key}: no register, so no survey response can be validated")
-            metadata[key] = "not validated: no register"
-            continue
-        participants = current_participants(settings.validated_dir, cycle_year)
+    for cycle_year, organisations, participants in cycles_to_validate(context, settings, "survey response",
+                                                                       metadata):
         for source in sources():
             summary = validate_survey(settings.raw_dir, settings.validated_dir, cycle_year, source, organisations,
-                                      participants if participants.height else None, settings.state / "scratch")
-            metadata[f"{key} {source}"] = (f"{summary.counted}/{summary.rows} rows count; "
-                                           f"flags {summary.flags_by_rule}")
-            context.log.info(f"cycle {key} {source}: {metadata[f'{key} {source}']}")
+                                      participants, settings.state / "scratch")
+            metadata[f"{cycle_year} {source}"] = (f"{summary.counted}/{summary.rows} rows count; "
+                                                  f"flags {summary.flags_by_rule}")
+            context.log.info(f"cycle {cycle_year} {source}: {metadata[f'{cycle_year} {source}']}")
     for name in VALIDATED:
         yield MaterializeResult(asset_key=AssetKey(["validated", name]), metadata=metadata)
