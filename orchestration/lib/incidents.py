@@ -12,7 +12,9 @@ Stages (each a function; the Dagster asset calls them in order):
 2. *validate* (`validate_feeds`): the row rules are SQL over every version in the raw layer (pushed
    down to DuckDB: no Python loop over rows). Rows failing I01-I03 are quarantined; the current
    version of (provider, incident, seq) is the valid row with the latest `record_updated_at`
-   (then the later archived file, then the later row). Outputs are written whole, so reprocessing
+   (then the later archived file, then the later row). Naive times are Europe/London by a table of
+   offsets (`london_offsets`), not ICU per row. Streamed: only amended keys are ranked, the current
+   rows go from the raw Parquet straight to month folders. Outputs are written whole, so reprocessing
    is idempotent: `validated/incident_interventions/month=YYYY-MM/`, `incident_quarantine`,
    `incident_bed_days`, `providers` and the incident flags under `validated/flags/source=incident/`.
 """
