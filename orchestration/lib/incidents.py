@@ -12,7 +12,9 @@ Stages (each a function; the Dagster asset calls them in order):
 2. *validate* (`validate_feeds`): the row rules are SQL over every version in the raw layer (pushed
    down to DuckDB: no Python loop over rows). Rows failing I01-I03 are quarantined; the current
    version of (provider, incident, seq) is the valid row with the latest `record_updated_at`
-   (then the later archived file, then the later row). Outputs are written whole, so reprocessing
+   (then the later archived file, then the later row). Naive times are Europe/London by a table of
+   offsets (`london_offsets`), not ICU per row. Streamed: only amended keys are ranked, the current
+   rows go from the raw Parquet straight to month folders. Outputs are written whole, so reprocessing
    is idempotent: `validated/incident_interventions/month=YYYY-MM/`, `incident_quarantine`,
    `incident_bed_days`, `providers` and the incident flags under `validated/flags/source=incident/`.
 """
@@ -21,12 +23,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import io
+import itertools
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import polars as pl
@@ -336,47 +341,143 @@ def read_bed_days(landing: Path, archive: Archive) -> pl.DataFrame:
 
 # --------------------------------------------------------------------------------------------- validate
 
-def _local_instant(column: str) -> str:
-    """SQL: ISO text to a UTC instant. With an offset: that instant. Naive: Europe/London local time,
-    the first occurrence when it occurs twice (DuckDB's ICU picks the second, so step back an hour
-    when that also maps to the same local time) and moved forward by the gap when it does not exist."""
-    has_offset = f"regexp_matches({column}, '(Z|z|[+-][0-9]{{2}}:?[0-9]{{2}})$')"
-    naive = f"try_cast(replace({column}, 'T', ' ') as timestamp)"
+LONDON = ZoneInfo("Europe/London")
+# Years whose Europe/London offsets are looked up in a table (plain arithmetic, no ICU call per row);
+# a time outside them (a typo such as 1019 or 9999) is converted by ICU, which agrees but is slow.
+TABLE_YEARS = (1900, 2100)
+
+
+def _offset_at(instant: int) -> int:
+    """Europe/London offset (seconds) at a Unix time."""
+    offset = dt.datetime.fromtimestamp(instant, LONDON).utcoffset()
+    return int(offset.total_seconds()) if offset is not None else 0
+
+
+def _transitions(first_year: int, last_year: int) -> list[tuple[int, int, int]]:
+    """(Unix time, offset before, offset after) of every change of offset in the years: sampled weekly
+    (Europe/London has never changed twice within a week), the instant found by bisection to the second."""
+    start = int(dt.datetime(first_year, 1, 1, tzinfo=dt.UTC).timestamp())
+    end = int(dt.datetime(last_year + 1, 1, 1, tzinfo=dt.UTC).timestamp())
+    changes: list[tuple[int, int, int]] = []
+    previous = _offset_at(start)
+    step = 7 * 86400
+    for sample in range(start + step, end + step, step):
+        offset = _offset_at(sample)
+        if offset != previous:
+            low, high = sample - step, sample  # offset(low) == previous, offset(high) == offset
+            while high - low > 1:
+                middle = (low + high) // 2
+                low, high = (middle, high) if _offset_at(middle) == previous else (low, middle)
+            changes.append((high, previous, offset))
+            previous = offset
+    return changes
+
+
+@functools.cache
+def london_offsets(first_year: int = TABLE_YEARS[0], last_year: int = TABLE_YEARS[1]) -> pa.Table:
+    """The local-time intervals of the years in which Europe/London is not on GMT, one row per
+    (local year, interval): `year`, `local_from`, `local_to` (naive, local_to excluded), `offset_seconds`.
+
+    A naive local time L is the instant L - offset. At a change at instant t from offset a to b the
+    local times between t + min(a, b) and t + max(a, b) either occur twice (autumn) or never (spring);
+    the contract takes the first occurrence and moves a missing time forward by the gap, and both
+    mean "use the offset before the change", so the new offset starts at local time t + max(a, b)."""
+    changes = _transitions(first_year, last_year)
+    begin = dt.datetime(first_year, 1, 1)
+    edges: list[tuple[dt.datetime, int]] = [(begin, _offset_at(int(begin.replace(tzinfo=dt.UTC).timestamp())))]
+    for instant, before, after in changes:
+        local = dt.datetime.fromtimestamp(instant, dt.UTC).replace(tzinfo=None) + dt.timedelta(
+            seconds=max(before, after))
+        edges.append((local, after))
+    edges.append((dt.datetime(last_year + 1, 1, 1), 0))
+    rows: list[tuple[int, dt.datetime, dt.datetime, int]] = []
+    for (local_from, offset), (local_to, _) in itertools.pairwise(edges):
+        if offset == 0:
+            continue
+        for year in range(local_from.year, local_to.year + 1):  # split at year ends: joined on the year
+            part_from, part_to = max(local_from, dt.datetime(year, 1, 1)), min(local_to, dt.datetime(year + 1, 1, 1))
+            if part_from < part_to:
+                rows.append((year, part_from, part_to, offset))
+    return pa.table({
+        "year": pa.array([r[0] for r in rows], pa.int64()),
+        "local_from": pa.array([r[1] for r in rows], pa.timestamp("us")),
+        "local_to": pa.array([r[2] for r in rows], pa.timestamp("us")),
+        "offset_seconds": pa.array([r[3] for r in rows], pa.int64()),
+    })
+
+
+def register_london(con: duckdb.DuckDBPyConnection) -> None:
+    """The london_offsets table on the connection (used by `typed_rows_sql`)."""
+    con.register("london_offsets", london_offsets())
+
+
+_INSTANT_COLUMNS = (("start_at", "start"), ("end_at", "end"), ("record_updated_at", "updated"))
+
+
+def _has_offset(column: str) -> str:
+    """SQL: the text ends in an offset (Z, +hh:mm, -hhmm, ...). The cheap test on the sixth or fifth
+    character from the end (or a final Z) spares most rows the regular expression."""
+    return (f"((right({column}, 1) in ('Z', 'z') or substr({column}, -6, 1) in ('+', '-') "
+            f"or substr({column}, -5, 1) in ('+', '-')) "
+            f"and regexp_matches({column}, '(Z|z|[+-][0-9]{{2}}:?[0-9]{{2}})$'))")
+
+
+def _instant(column: str, name: str) -> str:
+    """SQL: ISO text to a UTC instant (the query joins london_offsets as `tz_<name>` on the naive
+    value). With an offset: that instant. Naive: Europe/London local time minus the offset of the
+    interval it falls in (GMT outside them); a year outside the table goes through ICU."""
+    naive = f"{name}_naive"
     icu = f"timezone('Europe/London', {naive})"
-    # an ambiguous local time is 01:xx on a day in October: only those rows pay for the second check
-    return (f"case when {has_offset} then try_cast({column} as timestamptz) "
-            f"when month({naive}) = 10 and hour({naive}) = 1 "
-            f"and timezone('Europe/London', {icu} - interval 1 hour) = {naive} then {icu} - interval 1 hour "
-            f"else {icu} end")
+    icu_first = (f"case when month({naive}) = 10 and hour({naive}) = 1 "
+                 f"and timezone('Europe/London', {icu} - interval 1 hour) = {naive} then {icu} - interval 1 hour "
+                 f"else {icu} end")
+    return (f"case when {name}_offset then try_cast({column} as timestamptz) "
+            f"when year({naive}) between {TABLE_YEARS[0]} and {TABLE_YEARS[1]} "
+            f"then cast({naive} - to_seconds(coalesce(tz_{name}.offset_seconds, 0)) as timestamptz) "
+            f"else {icu_first} end")
 
 
 def _in_list(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
 
-def typed_rows_sql(rows_glob: str, files_glob: str) -> str:
-    """Every version of every row, typed, with its error rule (I01-I03) and warnings (I04, I08)."""
+def typed_rows_sql(rows_glob: str, files_glob: str | None = None) -> str:
+    """Every version of every row, typed, with its error rule (I01-I03) and warnings (I04, I08).
+    Needs `register_london` on the connection. With `files_glob`, each row's landing_path too.
+    Columns a query does not use are not computed (DuckDB prunes them)."""
     missing = " ".join(
         f"when {'person_key' if c == 'person_ref' else c} is null then '{c}'" for c in IDENTIFYING)
     unreadable = ("when start_utc is null then 'start_at' when updated_utc is null then 'record_updated_at' "
                   "when seq is null then 'intervention_seq'")
     blank_other = " ".join(f"when {c} is null then '{c}'" for c in OTHER_REQUIRED)
+    naive = ", ".join(f"try_cast(r.{c} as timestamp) as {n}_naive, "
+                      f"coalesce({_has_offset(f'r.{c}')}, false) as {n}_offset" for c, n in _INSTANT_COLUMNS)
+    zones = " ".join(
+        f"left join london_offsets as tz_{n} on tz_{n}.year = year(r.{n}_naive) "
+        f"and r.{n}_naive >= tz_{n}.local_from and r.{n}_naive < tz_{n}.local_to" for _, n in _INSTANT_COLUMNS)
+    landing = ("left join (select distinct file_hash, landing_path from "
+               f"read_parquet('{files_glob}')) as f on r.file_hash = f.file_hash") if files_glob else ""
     return f"""
-    with rows as (
-        select r.*, f.landing_path,
-               {_local_instant('r.start_at')} as start_utc,
-               {_local_instant('r.end_at')} as end_utc,
-               {_local_instant('r.record_updated_at')} as updated_utc,
+    with parsed as (
+        select *, {naive} from read_parquet('{rows_glob}', union_by_name = true) as r
+    ),
+    rows as (
+        select r.*, {'f.landing_path' if files_glob else 'cast(null as varchar) as landing_path'},
+               {_instant('r.start_at', 'start')} as start_utc,
+               {_instant('r.end_at', 'end')} as end_utc,
+               {_instant('r.record_updated_at', 'updated')} as updated_utc,
                try_cast(r.intervention_seq as integer) as seq
-        from read_parquet('{rows_glob}', union_by_name = true) as r
-        left join (select distinct file_hash, landing_path from read_parquet('{files_glob}'))
-            as f on r.file_hash = f.file_hash
+        from parsed as r {zones} {landing}
     ),
     judged as (
         select *,
             case {missing} else null end as missing_field,
             case {unreadable} else null end as unreadable_field,
-            date_diff('second', start_utc, end_utc) / 60.0 as minutes
+            date_diff('second', start_utc, end_utc) / 60.0 as minutes,
+            -- the month in England: a naive time's own month (moving it over the spring gap never
+            -- changes the month), an instant with an offset converted
+            case when start_offset then strftime(timezone('Europe/London', start_utc), '%Y-%m')
+                 when start_utc is not null then strftime(start_naive, '%Y-%m') end as month
         from rows
     )
     select *,
@@ -435,73 +536,114 @@ def _replace_dir(target: Path, build: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+KEY = "provider_code, incident_id, seq"
+# a row is current when it is valid and its key has one version, or it is the ranked winner
+CURRENT = ("t.error_rule is null and (d.provider_code is null "
+           "or (w.file_hash = t.file_hash and w.row_number = t.row_number))")
+VERSIONS_JOIN = ("left join amended as d on t.provider_code = d.provider_code and t.incident_id = d.incident_id "
+                 "and t.seq = d.seq "
+                 "left join winners as w on t.provider_code = w.provider_code and t.incident_id = w.incident_id "
+                 "and t.seq = w.seq")
+
+
 def validate_feeds(settings: Settings, providers: pl.DataFrame, bed_days: pl.DataFrame) -> ValidateSummary:
-    """Judge every version, keep the current valid ones, write the validated datasets and flags."""
+    """Judge every version, keep the current valid ones, write the validated datasets and flags.
+
+    Streamed, never materialising every row: (1) the keys received more than once (a group-by on
+    three columns); (2) only those keys' valid versions are ranked (latest record_updated_at, then
+    the later archived file, then the later row); (3) the current rows go straight from the raw
+    Parquet to one Parquet folder per month; (4) a narrow pass returns the rows that raise a flag."""
     ensure(settings)
     summary = ValidateSummary()
     raw = settings.raw_dir
     validated = settings.validated_dir
+    rows_glob = rawstore.glob(raw, "incident_rows")
+    typed = typed_rows_sql(rows_glob)
     with connect(settings.state / "duckdb_tmp") as con:
-        typed = typed_rows_sql(rawstore.glob(raw, "incident_rows"), rawstore.glob(raw, "incident_files"))
-        _run(con, f"create temp table typed as {typed}")
-        _run(con, """
-            create temp table ranked as
-            select *,
-                strftime(timezone('Europe/London', start_utc), '%Y-%m') as month,
-                row_number() over (
-                    partition by provider_code, incident_id, seq
-                    order by updated_utc desc, archive_seq desc, row_number desc) as version_rank,
-                count(*) over (partition by provider_code, incident_id, seq) as versions
-            from typed where error_rule is null
+        register_london(con)
+        _run(con, "set preserve_insertion_order = false")  # the writes below need no row order
+        # Pushed down, a filter on error_rule or current-ness is rewritten into the CASE expressions
+        # behind them and evaluated apart from the projection that computes them anyway (measured:
+        # about half the CPU of each pass); the raw scans have no selective filter to push.
+        _run(con, "set disabled_optimizers = 'filter_pushdown'")
+        _run(con, f"""
+            create temp table amended as
+            select provider_code, incident_id, try_cast(intervention_seq as integer) as seq
+            from read_parquet('{rows_glob}', union_by_name = true)
+            group by all having count(*) > 1
+        """)
+        _run(con, f"""
+            create temp table winners as
+            select {KEY}, file_hash, row_number, versions from (
+                select t.provider_code, t.incident_id, t.seq, t.file_hash, t.row_number,
+                    row_number() over (
+                        partition by t.provider_code, t.incident_id, t.seq
+                        order by t.updated_utc desc, t.archive_seq desc, t.row_number desc) as version_rank,
+                    count(*) over (partition by t.provider_code, t.incident_id, t.seq) as versions
+                from ({typed}) as t
+                semi join amended as d
+                    on t.provider_code = d.provider_code and t.incident_id = d.incident_id and t.seq = d.seq
+                where t.error_rule is null
+            ) where version_rank = 1
         """)
         build = validated / ".incident_interventions.build"
         shutil.rmtree(build, ignore_errors=True)
         build.mkdir(parents=True)
-        current_sql = """
-            select provider_code, incident_id, cast(seq as integer) as intervention_seq, person_key, month,
-                cast(cast(substr(month, 1, 4) as integer) + case when cast(substr(month, 6, 2) as integer) >= 4
+        current_sql = f"""
+            select t.provider_code, t.incident_id, t.seq as intervention_seq, t.person_key, t.month,
+                cast(cast(substr(t.month, 1, 4) as integer) + case when cast(substr(t.month, 6, 2) as integer) >= 4
                      then 1 else 0 end as integer) as cycle_year,
-                start_utc as start_at, end_utc as end_at, updated_utc as record_updated_at,
-                minutes as duration_minutes, intervention_type, reason, authority, in_care_plan,
-                deescalation_attempted, post_incident_support, post_incident_review, care_plan_reviewed,
-                injury_person, injury_staff, death_or_serious_injury, learning_disability, autistic, age_band,
-                gender, ethnic_group, site_code, cast(versions as integer) as versions, file_hash
-            from ranked where version_rank = 1
+                t.start_utc as start_at, t.end_utc as end_at, t.updated_utc as record_updated_at,
+                t.minutes as duration_minutes, t.intervention_type, t.reason, t.authority, t.in_care_plan,
+                t.deescalation_attempted, t.post_incident_support, t.post_incident_review, t.care_plan_reviewed,
+                t.injury_person, t.injury_staff, t.death_or_serious_injury, t.learning_disability, t.autistic,
+                t.age_band, t.gender, t.ethnic_group, t.site_code,
+                cast(coalesce(w.versions, 1) as integer) as versions, t.file_hash
+            from ({typed}) as t {VERSIONS_JOIN}
+            where {CURRENT}
         """
-        summary.current_interventions = con.execute(f"select count(*) from ({current_sql})").fetchall()[0][0]
-        if summary.current_interventions:
-            # one folder per month; each month's file holds exactly that month's current rows
-            _run(con, f"copy ({current_sql}) to '{build}' (format parquet, compression zstd, "
-                        "partition_by (month), write_partition_columns true, filename_pattern 'data_{i}')")
-        summary.months = con.execute(f"select count(distinct month) from ({current_sql})").fetchall()[0][0]
+        # one folder per month; each month's file holds exactly that month's current rows
+        _run(con, f"copy ({current_sql}) to '{build}' (format parquet, compression zstd, "
+                  "partition_by (month), write_partition_columns true, filename_pattern 'data_{i}')")
+        written = f"read_parquet('{build}/*/*.parquet')"
+        months_with_use = pl.DataFrame(schema={"provider_code": pl.String, "month": pl.String})
+        if any(build.glob("*/*.parquet")):
+            summary.current_interventions, summary.months = con.execute(
+                f"select count(*), count(distinct month) from {written}").fetchall()[0]
+            months_with_use = con.sql(f"select distinct provider_code, month from {written}").pl()
         rawstore._write_atomically(rawstore.empty_frame(VALIDATED_SCHEMAS["incident_interventions"]),
                                    build / "_empty.parquet")
         _replace_dir(validated / "incident_interventions", build)
 
-        quarantine = con.sql("""
-            select provider_code, incident_id, intervention_seq, error_rule as rule_id, error_item as item_id,
-                   error_code as detail, strftime(timezone('Europe/London', start_utc), '%Y-%m') as month,
-                   file_hash, landing_path, row_number, archived_at
-            from typed where error_rule is not null
-            order by provider_code, file_hash, row_number
-        """).pl()
-        summary.quarantined = quarantine.height
-        rawstore.replace_partition(validated, "incident_quarantine",
-                                   quarantine.with_columns(pl.col("month").map_elements(
-                                       _cycle_of, return_dtype=pl.Int32).alias("cycle_year")), "current")
-        warnings = con.sql("""
-            select provider_code, incident_id, intervention_seq, month, file_hash, landing_path,
-                   implausible_duration, blank_field, minutes, versions, intervention_type
-            from ranked where version_rank = 1 and (implausible_duration or blank_field is not null or versions > 1)
-        """).pl()
-        months_with_use = con.sql("""
-            select distinct provider_code, month from ranked where version_rank = 1
+        # the rows that raise a flag: quarantined versions, current rows with a warning (few by nature)
+        flagged = con.sql(f"""
+            select t.provider_code, t.incident_id, t.intervention_seq, t.error_rule, t.error_item, t.error_code,
+                   t.month, t.file_hash, f.landing_path, t.row_number, t.archived_at, t.implausible_duration,
+                   t.blank_field, t.minutes, cast(coalesce(w.versions, 1) as integer) as versions,
+                   t.intervention_type
+            from ({typed}) as t {VERSIONS_JOIN}
+            left join (select distinct file_hash, landing_path from
+                       read_parquet('{rawstore.glob(raw, 'incident_files')}')) as f on t.file_hash = f.file_hash
+            where t.error_rule is not null
+                or ({CURRENT} and (t.implausible_duration or t.blank_field is not null or w.versions > 1))
+            order by t.provider_code, t.file_hash, t.row_number
         """).pl()
         unregistered = con.sql(f"""
             select f.file_hash, f.provider_code, f.landing_path, f.archived_at
             from read_parquet('{rawstore.glob(raw, 'incident_files')}') as f
             where f.status = 'unregistered_provider'
         """).pl()
+    quarantine = flagged.filter(pl.col("error_rule").is_not_null()).select(
+        "provider_code", "incident_id", "intervention_seq", pl.col("error_rule").alias("rule_id"),
+        pl.col("error_item").alias("item_id"), pl.col("error_code").alias("detail"), "month", "file_hash",
+        "landing_path", "row_number", "archived_at")
+    warnings = flagged.filter(pl.col("error_rule").is_null()).select(
+        "provider_code", "incident_id", "intervention_seq", "month", "file_hash", "landing_path",
+        "implausible_duration", "blank_field", "minutes", "versions", "intervention_type")
+    summary.quarantined = quarantine.height
+    rawstore.replace_partition(validated, "incident_quarantine",
+                               quarantine.with_columns(pl.col("month").map_elements(
+                                   _cycle_of, return_dtype=pl.Int32).alias("cycle_year")), "current")
     for name, frame in (("providers", providers), ("incident_bed_days", bed_days)):
         rawstore.replace_partition(validated, name, frame, "current")
     _unreadable_notes(settings)
@@ -622,8 +764,9 @@ def gx_audit(settings: Settings, month: str | None = None) -> tuple[set[int], se
 
     raw = settings.raw_dir
     typed = typed_rows_sql(rawstore.glob(raw, "incident_rows"), rawstore.glob(raw, "incident_files"))
-    where = "" if month is None else f"where strftime(timezone('Europe/London', start_utc), '%Y-%m') = '{month}'"
+    where = "" if month is None else f"where month = '{month}'"
     with connect(settings.state / "duckdb_tmp") as con:
+        register_london(con)
         # instants as epoch seconds (float): GX's column-pair check fails on pyarrow-backed timestamps
         frame = con.sql(f"""
             select cast(row_number() over (order by file_hash, row_number) as bigint) as row_id,

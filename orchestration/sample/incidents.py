@@ -73,6 +73,59 @@ class IncidentTruth:
     monthly: dict[tuple[str, str, str], tuple[int, int, int | None]] = field(default_factory=dict)
     raw_person_refs: list[str] = field(default_factory=list)
     rows_written: int = 0
+    # (provider, 'YYYY-MM') -> occupied bed days as finally stated (the later row for a month wins)
+    bed_days: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def pa06_months(self) -> dict[str, list[str]]:
+        """The months PA06 must signal, per provider: the catalogue's XmR rules worked out here in
+        plain Python on the planted rows (independently of the SQL), so a test can say exactly which
+        providers fire. Rate per 1,000 occupied bed days when every charted month has them, else per
+        month; mean and limits from the first 12 points; later points signal above the upper process
+        limit, in a run of 7+ above the mean, or in a run of 5+ rises (six increasing points)."""
+        per_month: dict[str, dict[str, int]] = {}
+        for (provider, month, _), (incidents, _, _) in self.monthly.items():
+            # one intervention per type within an incident: a cell's incidents are its interventions
+            months = per_month.setdefault(provider, {})
+            months[month] = months.get(month, 0) + incidents
+        signals: dict[str, list[str]] = {}
+        for provider, counts in per_month.items():
+            months = _month_span(min(counts), max(counts))
+            days = [self.bed_days.get((provider, m)) for m in months]
+            rates = ([counts.get(m, 0) * 1000 / d for m, d in zip(months, days, strict=True)]  # type: ignore[operator]
+                     if all(d for d in days) else [float(counts.get(m, 0)) for m in months])
+            if len(rates) < 12:
+                continue
+            mean = sum(rates[:12]) / 12
+            upper = mean + 2.66 * sum(abs(rates[i] - rates[i - 1]) for i in range(1, 12)) / 11
+            flagged = {i for i in range(12, len(rates)) if rates[i] > upper}
+            later = range(12, len(rates))
+            flagged |= _runs({i for i in later if rates[i] > mean}, later, 7)
+            flagged |= _runs({i for i in later if rates[i] > rates[i - 1]}, later, 5)
+            if flagged:
+                signals[provider] = [months[i] for i in sorted(flagged)]
+        return signals
+
+
+def _month_span(first: str, last: str) -> list[str]:
+    months, year, month = [], int(first[:4]), int(first[5:7])
+    while f"{year}-{month:02d}" <= last:
+        months.append(f"{year}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _runs(holding: set[int], indexes: range, length: int) -> set[int]:
+    """The indexes inside runs of at least `length` consecutive indexes that are all `holding`."""
+    found: set[int] = set()
+    run: list[int] = []
+    for index in [*indexes, None]:
+        if index is not None and index in holding:
+            run.append(index)
+            continue
+        if len(run) >= length:
+            found.update(run)
+        run = []
+    return found
 
 
 def month_start(index: int) -> dt.date:
@@ -236,7 +289,7 @@ def generate_incidents(root: Path, seed: int, register: list[Organisation],
                 if key not in current or row.values["record_updated_at"] >= current[key].values["record_updated_at"]:
                     current[key] = row
         if provider.has_bed_days:
-            _write_bed_days(root, provider, rng, flags)
+            truth.bed_days.update(_write_bed_days(root, provider, rng, flags))
     _write_unregistered(root, flags)
     truth.monthly = _monthly_truth(current.values())
     return truth
@@ -287,24 +340,34 @@ def _plant_errors(provider: Provider, files: dict[int, list[Row]], flags: list[P
                            "amendment with end before start is quarantined"))
 
 
-def _write_bed_days(root: Path, provider: Provider, rng, flags: list[PlantedFlag]) -> None:
+def _write_bed_days(root: Path, provider: Provider, rng, flags: list[PlantedFlag]) -> dict[tuple[str, str], int]:
+    """bed_days.csv; returns the bed days each month ends up with. A unit's occupied bed days are its
+    beds x days in the month x occupancy (85-97 %): they move a little from month to month, as on a
+    real ward, so the rate's variation is the incidents' own (random bed days would make a ratio with
+    a long tail, and PA06 would rightly call its peaks special causes)."""
     rows: list[list[str]] = []
     steady = provider.profile in ("rising", "flat")
+    beds = rng.randint(15, 50)
+    if not steady:
+        rows.append([f"{month_start(0):%Y-%m}", "777"])  # replaced by the month's later row below
+    stated: dict[tuple[str, str], int] = {}
     for index in range(MONTHS):
         month = f"{month_start(index):%Y-%m}"
         if provider.provider_code.endswith("02") and provider.sector == "nhs" and index == 30:
             flags.append(_flag(provider.provider_code, month, "I07", "occupied_bed_days",
                                f"incidents/{provider.provider_code}/bed_days.csv", "no bed days for a month"))
             continue
-        rows.append([month, "900" if steady else str(rng.randint(400, 1500))])
-    if not steady:
-        rows.append([f"{month_start(0):%Y-%m}", "777"])  # a later row for the same month replaces the first
+        days = (month_start(index + 1) - month_start(index)).days
+        value = 900 if steady else round(beds * days * rng.uniform(0.85, 0.97))
+        rows.append([month, str(value)])
+        stated[(provider.provider_code, month)] = value
     path = root / "incidents" / provider.provider_code / "bed_days.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["month", "occupied_bed_days"])
         writer.writerows(rows)
+    return stated
 
 
 def _write_unregistered(root: Path, flags: list[PlantedFlag]) -> None:

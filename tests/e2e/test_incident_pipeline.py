@@ -72,6 +72,15 @@ def test_rising_provider_triggers_pa06_and_flat_one_does_not(world) -> None:
                                 "where alert_id = 'PA06' group by provider_code"))
     assert pa06.get(rising, 0) >= 30  # every month after the baseline year
     assert flat not in pa06
+    # exactly the providers and months the catalogue's XmR rules give on the planted rows, worked
+    # out independently in Python (the random providers' common-cause noise signals now and then)
+    expected = planted.incidents.pa06_months()
+    signalled: dict[str, list[str]] = {}
+    for provider, month in query(settings, "select provider_code, month from marts.practice_alerts "
+                                           "where alert_id = 'PA06' order by provider_code, month"):
+        signalled.setdefault(provider, []).append(month)
+    assert signalled == expected
+    assert rising in expected and flat not in expected and len(expected) < len(planted.incidents.providers) // 4
     basis = query(settings, f"select distinct rate_basis from marts.restrictive_practice_spc "
                             f"where provider_code = '{rising}'")
     assert basis == [("per_1000_bed_days",)]

@@ -1,43 +1,48 @@
 -- Practice alerts PA01-PA08 (practice_alerts.csv). Incident alerts (PA01-PA05, PA08) carry the
 -- incident id and the month of its first intervention; month alerts (PA06, PA07) have no incident.
-with interventions as (
-    select * from {{ ref('stg_incidents__interventions') }}
-),
-
-incident_months as (
-    select provider_code, incident_id, min(month) as month
-    from interventions
+-- One pass over the interventions: each incident's month and, per incident alert, whether it fires
+-- (and its detail, the least when several interventions fire it), then one row per firing alert.
+with incidents as (
+    select
+        provider_code,
+        incident_id,
+        min(month) as month,
+        max(case when intervention_type = '01' then 'prone restraint (type 01)' end) as pa01,
+        min(case when authority in ('NONE', 'UNKNOWN') then {{ dbt.concat(["'authority '", "authority"]) }} end) as pa02,
+        max(case when post_incident_support = 'N' then 'post_incident_support = N' end) as pa03,
+        max(case when post_incident_review = 'N' then 'post_incident_review = N' end) as pa04,
+        max(case when in_care_plan = 'N' then 'in_care_plan = N' end) as pa05,
+        -- an intervention still open is measured up to its record_updated_at
+        min(case
+            when intervention_type in ('05', '06', 'X1')
+                and coalesce(duration_minutes, {{ dbt.datediff("start_at", "record_updated_at", "minute") }}) > 7 * 1440
+            then {{ dbt.concat([
+                "'type '", "intervention_type", "' lasted '",
+                "cast(cast(round(" ~ divide_as_double("coalesce(duration_minutes, " ~ dbt.datediff("start_at", "record_updated_at", "minute") ~ ")", "1440.0") ~ ", 1) as decimal(10, 1)) as " ~ dbt.type_string() ~ ")",
+                "' days'"]) }}
+        end) as pa08
+    from {{ ref('stg_incidents__interventions') }}
     group by provider_code, incident_id
 ),
 
+-- the incident alerts as rows: each incident meets the catalogue's incident alerts once
 incident_alerts as (
-    select 'PA01' as alert_id, provider_code, incident_id, 'prone restraint (type 01)' as detail
-    from interventions where intervention_type = '01'
-    union
-    select 'PA02', provider_code, incident_id, {{ dbt.concat(["'authority '", "authority"]) }}
-    from interventions where authority in ('NONE', 'UNKNOWN')
-    union
-    select 'PA03', provider_code, incident_id, 'post_incident_support = N'
-    from interventions where post_incident_support = 'N'
-    union
-    select 'PA04', provider_code, incident_id, 'post_incident_review = N'
-    from interventions where post_incident_review = 'N'
-    union
-    select 'PA05', provider_code, incident_id, 'in_care_plan = N'
-    from interventions where in_care_plan = 'N'
-    union
-    -- an intervention still open is measured up to its record_updated_at
     select
-        'PA08',
-        provider_code,
-        incident_id,
-        {{ dbt.concat([
-            "'type '", "intervention_type", "' lasted '",
-            "cast(cast(round(" ~ divide_as_double("coalesce(duration_minutes, " ~ dbt.datediff("start_at", "record_updated_at", "minute") ~ ")", "1440.0") ~ ", 1) as decimal(10, 1)) as " ~ dbt.type_string() ~ ")",
-            "' days'"]) }}
-    from interventions
-    where intervention_type in ('05', '06', 'X1')
-        and coalesce(duration_minutes, {{ dbt.datediff("start_at", "record_updated_at", "minute") }}) > 7 * 1440
+        catalogue.alert_id,
+        incidents.provider_code,
+        incidents.month,
+        incidents.incident_id,
+        case catalogue.alert_id
+            when 'PA01' then incidents.pa01
+            when 'PA02' then incidents.pa02
+            when 'PA03' then incidents.pa03
+            when 'PA04' then incidents.pa04
+            when 'PA05' then incidents.pa05
+            when 'PA08' then incidents.pa08
+        end as detail
+    from incidents
+    cross join {{ ref('stg_catalogue__practice_alerts') }} as catalogue
+    where catalogue.alert_id in ('PA01', 'PA02', 'PA03', 'PA04', 'PA05', 'PA08')
 ),
 
 month_alerts as (
@@ -67,16 +72,13 @@ month_alerts as (
 )
 
 select
-    cast(incident_alerts.alert_id as {{ dbt.type_string() }}) as alert_id,
-    cast(incident_alerts.provider_code as {{ dbt.type_string() }}) as provider_code,
-    cast(incident_months.month as {{ dbt.type_string() }}) as month,
-    cast(incident_alerts.incident_id as {{ dbt.type_string() }}) as incident_id,
-    cast(min(incident_alerts.detail) as {{ dbt.type_string() }}) as detail
+    cast(alert_id as {{ dbt.type_string() }}) as alert_id,
+    cast(provider_code as {{ dbt.type_string() }}) as provider_code,
+    cast(month as {{ dbt.type_string() }}) as month,
+    cast(incident_id as {{ dbt.type_string() }}) as incident_id,
+    cast(detail as {{ dbt.type_string() }}) as detail
 from incident_alerts
-inner join incident_months
-    on incident_alerts.provider_code = incident_months.provider_code
-    and incident_alerts.incident_id = incident_months.incident_id
-group by incident_alerts.alert_id, incident_alerts.provider_code, incident_months.month, incident_alerts.incident_id
+where detail is not null
 union all
 select
     cast(alert_id as {{ dbt.type_string() }}),
