@@ -33,11 +33,11 @@ incident_alerts as (
         incident_id,
         {{ dbt.concat([
             "'type '", "intervention_type", "' lasted '",
-            "cast(cast(round(" ~ divide_as_double("coalesce(duration_minutes, " ~ dbt.datediff("start_at", "record_updated_at", "minute") ~ ")", "1440.0") ~ ", 1) as decimal(10, 1)) as " ~ dbt.type_string() ~ ")",
+            "cast(cast(round(" ~ divide_as_double("coalesce(duration_minutes, " ~ minutes_between("start_at", "record_updated_at") ~ ")", "1440") ~ ", 1) as decimal(10, 1)) as " ~ dbt.type_string() ~ ")",
             "' days'"]) }}
     from interventions
     where intervention_type in ('05', '06', 'X1')
-        and coalesce(duration_minutes, {{ dbt.datediff("start_at", "record_updated_at", "minute") }}) > 7 * 1440
+        and coalesce(duration_minutes, {{ minutes_between("start_at", "record_updated_at") }}) > 7 * 1440
 ),
 
 month_alerts as (
