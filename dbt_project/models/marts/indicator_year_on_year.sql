@@ -119,9 +119,9 @@ select
     cast(intervals.previous_numerator as decimal(18, 4)) as previous_numerator,
     cast(intervals.previous_denominator as decimal(18, 4)) as previous_denominator,
     cast(intervals.previous_value as decimal(12, 1)) as previous_value,
-    cast(round(intervals.unit_factor * intervals.difference, 1) as decimal(12, 1)) as change,
-    cast(round(intervals.unit_factor * intervals.difference_lower, 1) as decimal(12, 1)) as change_lower,
-    cast(round(intervals.unit_factor * intervals.difference_upper, 1) as decimal(12, 1)) as change_upper,
+    cast({{ round_statistic('intervals.unit_factor * intervals.difference') }} as decimal(12, 1)) as change,
+    cast({{ round_statistic('intervals.unit_factor * intervals.difference_lower') }} as decimal(12, 1)) as change_lower,
+    cast({{ round_statistic('intervals.unit_factor * intervals.difference_upper') }} as decimal(12, 1)) as change_upper,
     cast(intervals.unit_factor * intervals.difference as double) as change_unrounded,
     cast(case when intervals.has_interval then 'newcombe_hybrid_score_95' end as {{ dbt.type_string() }})
         as interval_method,

@@ -33,7 +33,7 @@ incident_alerts as (
         incident_id,
         {{ dbt.concat([
             "'type '", "intervention_type", "' lasted '",
-            "cast(cast(round(" ~ divide_as_double("coalesce(duration_minutes, " ~ minutes_between("start_at", "record_updated_at") ~ ")", "1440") ~ ", 1) as decimal(10, 1)) as " ~ dbt.type_string() ~ ")",
+            "cast(cast(" ~ round_statistic(divide_as_double("coalesce(duration_minutes, " ~ minutes_between("start_at", "record_updated_at") ~ ")", "1440")) ~ " as decimal(10, 1)) as " ~ dbt.type_string() ~ ")",
             "' days'"]) }}
     from interventions
     where intervention_type in ('05', '06', 'X1')
