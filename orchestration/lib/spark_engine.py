@@ -8,6 +8,12 @@ from the working DuckDB. On Spark the marts are external Parquet tables
 each mart written by that build is loaded into the working DuckDB's `marts` schema, table for
 table, so every later step is the same code whatever the engine. The working DuckDB then holds only
 copies of Spark's results; the figures are Spark's.
+
+The few intermediate models that Python steps read between the two dbt builds (the plausibility
+rules read `int_plausibility_checks_prepared`, `int_org_return_versions_ranked` and
+`int_incident_r10_totals`) are handed over the same way: on Spark they are configured
+`location_root=spark_location('intermediate')` (macros/spark_location.sql), so they are Parquet at
+`<state>/spark/intermediate/<model>/` and land in the working DuckDB's `intermediate` schema.
 """
 
 from __future__ import annotations
@@ -21,6 +27,9 @@ import duckdb
 SUCCESS_MARKER = "_SUCCESS"  # Spark's marker of a completed write
 EMPTY_FILE = "_empty.parquet"  # the zero-row schema file of every dataset (docs/design.md)
 SCHEMA_SUMMARY = "_common_metadata"  # Parquet's summary-file name: the one `_` file Spark reads
+# Schemas whose Spark tables are Parquet at <state>/spark/<schema>/<table>/ and are handed to the working
+# DuckDB after a build (every mart; in intermediate, only the models Python reads).
+HANDED_OVER_SCHEMAS = ("intermediate", "marts")
 
 
 def ensure_schema_summaries(*roots: Path) -> list[Path]:
@@ -69,19 +78,33 @@ def marts_written_since(marts_dir: Path, since: float) -> list[str]:
     )
 
 
-def load_marts_into_duckdb(marts_dir: Path, working_db: Path, marts: list[str]) -> dict[str, int]:
-    """Replace `marts.<mart>` in the working DuckDB with the rows Spark wrote; returns row counts.
+def tables_written_since(spark_dir: Path, since: float) -> dict[str, list[str]]:
+    """{schema: tables} of every handed-over schema whose Parquet Spark finished writing since `since`."""
+    return {schema: tables for schema in HANDED_OVER_SCHEMAS
+            if (tables := marts_written_since(spark_dir / schema, since))}
 
-    Types come from the Parquet schema Spark wrote under the mart's enforced contract (int ->
-    INTEGER, string -> VARCHAR, decimal(p,s) -> DECIMAL(p,s)), so the tables have the same columns
-    and types as a DuckDB build. All marts are replaced in one transaction."""
+
+def load_tables_into_duckdb(spark_dir: Path, working_db: Path, written: dict[str, list[str]]) -> dict[str, int]:
+    """Replace `<schema>.<table>` in the working DuckDB with the rows Spark wrote at
+    `<spark_dir>/<schema>/<table>/`; returns row counts by `<schema>.<table>`.
+
+    Types come from the Parquet schema Spark wrote (under a mart's enforced contract: int ->
+    INTEGER, string -> VARCHAR, decimal(p,s) -> DECIMAL(p,s)), so the marts have the same columns
+    and types as a DuckDB build. Everything is replaced in one transaction."""
     counts: dict[str, int] = {}
     with duckdb.connect(str(working_db)) as con:
         con.execute("begin transaction")
-        con.execute("create schema if not exists marts")
-        for mart in marts:
-            files = str(marts_dir / mart / "*.parquet")
-            con.execute(f"create or replace table marts.{mart} as select * from read_parquet(?)", [files])
-            counts[mart] = con.execute(f"select count(*) from marts.{mart}").fetchone()[0]
+        for schema, tables in written.items():
+            con.execute(f"create schema if not exists {schema}")
+            for table in tables:
+                files = str(spark_dir / schema / table / "*.parquet")
+                con.execute(f"create or replace table {schema}.{table} as select * from read_parquet(?)", [files])
+                counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
         con.execute("commit")
     return counts
+
+
+def load_marts_into_duckdb(marts_dir: Path, working_db: Path, marts: list[str]) -> dict[str, int]:
+    """Replace `marts.<mart>` in the working DuckDB with the rows Spark wrote; returns row counts by mart."""
+    counts = load_tables_into_duckdb(marts_dir.parent, working_db, {marts_dir.name: marts})
+    return {name.split(".", 1)[1]: rows for name, rows in counts.items()}

@@ -74,6 +74,22 @@ def test_marts_written_by_the_build_replace_the_working_copies(tmp_path: Path) -
     assert spark_engine.marts_written_since(tmp_path / "absent", 0) == []
 
 
+def test_intermediate_tables_python_reads_are_handed_over_with_the_marts(tmp_path: Path) -> None:
+    spark_dir, working = tmp_path / "spark", tmp_path / "working.duckdb"
+    now = time.time()
+    _write_mart(spark_dir / "marts", "validation_flags", "select 'R06' as rule_id", now)
+    _write_mart(spark_dir / "intermediate", "int_plausibility_checks_prepared",
+                "select 2020::integer as cycle_year, 0.25::double as q1", now)
+    _write_mart(spark_dir / "intermediate", "int_old", "select 1 as x", now - 3600)
+    (spark_dir / "warehouse" / "intermediate.db" / "int_managed").mkdir(parents=True)  # not handed over
+    written = spark_engine.tables_written_since(spark_dir, now - 5)
+    assert written == {"intermediate": ["int_plausibility_checks_prepared"], "marts": ["validation_flags"]}
+    counts = spark_engine.load_tables_into_duckdb(spark_dir, working, written)
+    assert counts == {"intermediate.int_plausibility_checks_prepared": 1, "marts.validation_flags": 1}
+    with duckdb.connect(str(working), read_only=True) as con:
+        assert con.execute("select * from intermediate.int_plausibility_checks_prepared").fetchall() == [(2020, 0.25)]
+
+
 def test_engine_setting_and_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LDIS_ENGINE", raising=False)
     base = dict(landing=tmp_path / "l", warehouse=tmp_path / "w.duckdb", reports=tmp_path / "r")

@@ -66,7 +66,19 @@ figures as (
                 'summed.ratio_trusts * ' ~ (10 ** ratio_decimals),
                 'indicators.unit_factor', scale=0) }}
             when 'mean' then {{ round_half_up('summed.mean_sum', 'summed.mean_trusts', 'indicators.unit_factor') }}
-        end as value
+        end as value,
+        -- the averaged kinds' unrounded mean as a fraction (before unit_factor) = mean_numerator /
+        -- mean_denominator, from the exact sums: for indicator_year_on_year, which would otherwise
+        -- average trusts' doubles, and a double sum depends on the engine's order of addition.
+        -- Both are whole numbers or 4-decimal sums, so their doubles are the same on every engine.
+        case indicators.kind
+            when 'mean_ratio' then cast(summed.ratio_term_sum as double)
+            when 'mean' then cast(summed.mean_sum as double)
+        end as mean_numerator,
+        case indicators.kind
+            when 'mean_ratio' then cast(summed.ratio_trusts as double) * {{ 10 ** ratio_decimals }}
+            when 'mean' then cast(summed.mean_trusts * indicators.unit_factor as double)
+        end as mean_denominator
     from indicators
     inner join summed
         on indicators.cycle_year = summed.cycle_year

@@ -1,3 +1,6 @@
+-- Read by the plausibility rules (Python) between the two dbt builds: on Spark, Parquet that is handed
+-- to the working DuckDB (macros/spark_location.sql).
+{{ config(file_format='parquet', location_root=spark_location('intermediate')) }}
 -- Accepted organisational-return versions, ranked within (cycle, organisation).
 -- The current version is the latest submitted_at, then the highest archive_seq (the one
 -- archived later); earlier versions are history (superseded). A workbook is one version

@@ -1,3 +1,6 @@
+-- Read by the plausibility rules (Python) between the two dbt builds: on Spark, Parquet that is handed
+-- to the working DuckDB (macros/spark_location.sql).
+{{ config(file_format='parquet', location_root=spark_location('intermediate')) }}
 -- The frame the plausibility suite (expectations/plausibility.json, rules R06-R09) validates:
 -- one row per current-return value a rule looks at, with what the rule compares it with.
 --   check_kind = 'peer_measure' (R06): a measure of plausibility_measures for the trust, and the

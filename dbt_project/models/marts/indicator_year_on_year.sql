@@ -24,15 +24,12 @@ cycles as (
     select cycle_year, previous_cycle_year from {{ ref('int_cycles_collected') }}
 ),
 
--- the unrounded mean of trusts' figures for the averaged kinds (national rows carry no numerator)
+-- the unrounded mean of trusts' figures for the averaged kinds (national rows carry no numerator),
+-- from the exact sums (an average of doubles would differ between engines in the last bits)
 trust_means as (
-    select
-        cycle_year,
-        indicator_id,
-        avg(value) as mean_value
-    from {{ ref('int_trust_indicator_values') }}
-    where value is not null
-    group by cycle_year, indicator_id
+    select cycle_year, indicator_id, mean_numerator, mean_denominator
+    from {{ ref('int_indicators_aggregated') }}
+    where mean_denominator > 0
 ),
 
 figures as (
@@ -51,8 +48,7 @@ figures as (
             when presentation.kind in ('share', 'pooled_rate') and national.denominator > 0
                 then {{ divide_as_double('national.numerator', 'national.denominator') }}
             when presentation.kind in ('mean_ratio', 'mean')
-                then {{ divide_as_double('trust_means.mean_value',
-                    "case national.unit when 'percent' then 100 when 'per_1000' then 1000 else 1 end") }}
+                then {{ divide_as_double('trust_means.mean_numerator', 'trust_means.mean_denominator') }}
         end as fraction
     from national
     inner join presentation
@@ -123,9 +119,9 @@ select
     cast(intervals.previous_numerator as decimal(18, 4)) as previous_numerator,
     cast(intervals.previous_denominator as decimal(18, 4)) as previous_denominator,
     cast(intervals.previous_value as decimal(12, 1)) as previous_value,
-    cast(round(intervals.unit_factor * intervals.difference, 1) as decimal(12, 1)) as change,
-    cast(round(intervals.unit_factor * intervals.difference_lower, 1) as decimal(12, 1)) as change_lower,
-    cast(round(intervals.unit_factor * intervals.difference_upper, 1) as decimal(12, 1)) as change_upper,
+    cast({{ round_statistic('intervals.unit_factor * intervals.difference') }} as decimal(12, 1)) as change,
+    cast({{ round_statistic('intervals.unit_factor * intervals.difference_lower') }} as decimal(12, 1)) as change_lower,
+    cast({{ round_statistic('intervals.unit_factor * intervals.difference_upper') }} as decimal(12, 1)) as change_upper,
     cast(intervals.unit_factor * intervals.difference as double) as change_unrounded,
     cast(case when intervals.has_interval then 'newcombe_hybrid_score_95' end as {{ dbt.type_string() }})
         as interval_method,

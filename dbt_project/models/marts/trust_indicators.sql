@@ -134,16 +134,16 @@ select
             when value is null then null
             when numerator is not null and denominator is not null
                 then {{ round_half_up('numerator', 'denominator', 'unit_factor') }}
-            else round(value, 1)
+            else {{ round_statistic('value') }}
         end as decimal(12, 1)) as value,
     cast(value as double) as value_unrounded,
     cast(valid_responses as {{ dbt.type_int() }}) as valid_responses,
     publishable,
     cast(peer_trusts as {{ dbt.type_int() }}) as peer_trusts,
-    cast(case when peer_stats_shown then round(peer_q1, 1) end as decimal(12, 1)) as peer_q1,
-    cast(case when peer_stats_shown then round(peer_median, 1) end as decimal(12, 1)) as peer_median,
-    cast(case when peer_stats_shown then round(peer_q3, 1) end as decimal(12, 1)) as peer_q3,
-    cast(case when peer_stats_shown then round(peer_mean, 1) end as decimal(12, 1)) as peer_mean,
+    cast(case when peer_stats_shown then {{ round_statistic('peer_q1') }} end as decimal(12, 1)) as peer_q1,
+    cast(case when peer_stats_shown then {{ round_statistic('peer_median') }} end as decimal(12, 1)) as peer_median,
+    cast(case when peer_stats_shown then {{ round_statistic('peer_q3') }} end as decimal(12, 1)) as peer_q3,
+    cast(case when peer_stats_shown then {{ round_statistic('peer_mean') }} end as decimal(12, 1)) as peer_mean,
     cast(
         case
             when not peer_stats_shown or not publishable then null
@@ -155,6 +155,6 @@ select
     higher_is_better,
     cast(national_value as decimal(12, 1)) as national_value,
     cast(previous_cycle_year as {{ dbt.type_int() }}) as previous_cycle_year,
-    cast(round(previous_value, 1) as decimal(12, 1)) as previous_value,
-    cast(round(value - previous_value, 1) as decimal(12, 1)) as change
+    cast({{ round_statistic('previous_value') }} as decimal(12, 1)) as previous_value,
+    cast({{ round_statistic('value - previous_value') }} as decimal(12, 1)) as change
 from final

@@ -73,10 +73,11 @@ def _build(context: AssetExecutionContext, dbt: LdisDbtCliResource, ldis: LdisSe
     finally:
         if settings.engine == "spark":
             # As on DuckDB, a mart that built stays built even when a later dbt test fails: hand every
-            # mart this build wrote to the working DuckDB, which publication reads (lib/spark_engine.py).
-            written = spark_engine.marts_written_since(settings.spark_marts_dir, began)
-            counts = spark_engine.load_marts_into_duckdb(settings.spark_marts_dir, settings.working_db, written)
-            context.log.info(f"Spark marts loaded into the working DuckDB: {counts}")
+            # mart this build wrote (and the intermediate models Python reads) to the working DuckDB,
+            # which the plausibility rules and publication read (lib/spark_engine.py).
+            written = spark_engine.tables_written_since(settings.spark_dir, began)
+            counts = spark_engine.load_tables_into_duckdb(settings.spark_dir, settings.working_db, written)
+            context.log.info(f"Spark tables loaded into the working DuckDB: {counts}")
 
 
 @dbt_assets(

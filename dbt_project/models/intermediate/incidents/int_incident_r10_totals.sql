@@ -1,3 +1,6 @@
+-- Read by the plausibility rules (Python) between the two dbt builds: on Spark, Parquet that is handed
+-- to the working DuckDB (macros/spark_location.sql).
+{{ config(file_format='parquet', location_root=spark_location('intermediate')) }}
 -- Feed totals per NHS trust and cycle for the R10 cross-check with the organisational return
 -- (incident_feed.md, "Cross-check"): a trust's provider codes are summed; months_covered counts the
 -- distinct months of the cycle's financial year with any record of the trust's feed (current or

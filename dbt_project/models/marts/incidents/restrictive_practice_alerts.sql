@@ -15,10 +15,10 @@ with incidents as (
         -- an intervention still open is measured up to its record_updated_at
         min(case
             when intervention_type in ('05', '06', 'X1')
-                and coalesce(duration_minutes, {{ dbt.datediff("start_at", "record_updated_at", "minute") }}) > 7 * 1440
+                and coalesce(duration_minutes, {{ minutes_between("start_at", "record_updated_at") }}) > 7 * 1440
             then {{ dbt.concat([
                 "'type '", "intervention_type", "' lasted '",
-                "cast(cast(round(" ~ divide_as_double("coalesce(duration_minutes, " ~ dbt.datediff("start_at", "record_updated_at", "minute") ~ ")", "1440.0") ~ ", 1) as decimal(10, 1)) as " ~ dbt.type_string() ~ ")",
+                "cast(cast(" ~ round_statistic(divide_as_double("coalesce(duration_minutes, " ~ minutes_between("start_at", "record_updated_at") ~ ")", "1440")) ~ " as decimal(10, 1)) as " ~ dbt.type_string() ~ ")",
                 "' days'"]) }}
         end) as pa08
     from {{ ref('stg_incidents__interventions') }}
