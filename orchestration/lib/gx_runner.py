@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import warnings
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -21,6 +22,10 @@ import pandas as pd
 from orchestration.settings import EXPECTATIONS_DIR
 
 ROW_ID = "row_id"
+
+# With the spark extra installed, importing GX imports pyspark, which warns about pandas 3. GX
+# validates pandas frames here and never uses pyspark: that warning is noise on the console.
+warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
 
 
 class ValidationToolError(RuntimeError):
