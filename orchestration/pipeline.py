@@ -194,16 +194,17 @@ def single_trust_changes(settings: Settings, listing: dict[str, dict[str, str]])
 
     path = settings.state / LISTING_FILE
     previous: dict[str, dict[str, str]] = json.loads(path.read_text()) if path.is_file() else {}
-    try:
-        plan(settings)
-    except NotReplayable:
-        return {}  # no fast path (another engine, a changed dbt project): the full run refreshes reports
     changes: dict[int, dict[str, str]] = {}
     for cycle, files in listing.items():
         if cycle in previous:
             tags = trust_tags(settings.landing, int(cycle), previous[cycle], files)
             if tags:
                 changes[int(cycle)] = tags
+    if changes:
+        try:
+            plan(settings)
+        except NotReplayable:
+            return {}  # no fast path (another engine, a changed dbt project): the full run refreshes reports
     return changes
 
 

@@ -87,7 +87,64 @@ def record_build(target_path: Path, selection: str) -> None:
     _write_record(target_path, {"fingerprint": fingerprint, "built": sorted(built | {selection})})
 
 
-def _manifest(target_path: Path) -> dict:
+@dataclass(frozen=True)
+class LastBuild:
+    """The last full build's manifest, read once and only if its compiled SQL can be trusted."""
+
+    target_path: Path
+    manifest: dict
+
+    def models_tagged(self, tag: str) -> list[str]:
+        """Names of the models carrying a dbt tag (the flag loop's: `flag_loop`)."""
+        return sorted(n["name"] for n in self.manifest["nodes"].values()
+                      if n["resource_type"] == "model" and tag in n.get("tags", []))
+
+    def models_between(self, sources: list[str], ends: list[str]) -> list[ReplayModel]:
+        """The table models that depend on any of `sources` (source names 'validated.flags') and that
+        `ends` (model names) depend on, ends included, in dependency order, with their compiled SQL."""
+        nodes = self.manifest["nodes"]
+        by_name = {n["name"]: uid for uid, n in nodes.items() if n["resource_type"] == "model"}
+        missing = [name for name in ends if name not in by_name]
+        if missing:
+            raise NotReplayable(f"models not in the manifest: {missing}")
+        project = self.manifest["metadata"].get("project_name", "ldis")
+        source_ids = {f"source.{project}.{s}" for s in sources}
+
+        def parents(uid: str) -> list[str]:
+            return list(nodes.get(uid, {}).get("depends_on", {}).get("nodes", []))
+
+        wanted: set[str] = set()
+        stack = [by_name[name] for name in ends]
+        while stack:  # every ancestor of the ends
+            uid = stack.pop()
+            if uid not in wanted:
+                wanted.add(uid)
+                stack.extend(parents(uid))
+        reaches: dict[str, bool] = {}
+
+        def downstream_of_sources(uid: str) -> bool:
+            if uid not in reaches:
+                reaches[uid] = uid in source_ids or any(downstream_of_sources(p) for p in parents(uid))
+            return reaches[uid]
+
+        chosen = {uid for uid in wanted if uid.startswith("model.") and downstream_of_sources(uid)}
+        ordered: list[str] = []
+
+        def visit(uid: str) -> None:
+            if uid in ordered:
+                return
+            for parent in parents(uid):
+                if parent in chosen:
+                    visit(parent)
+            ordered.append(uid)
+
+        for uid in sorted(chosen):
+            visit(uid)
+        return [_replay_model(self.target_path, nodes[uid]) for uid in ordered if _is_table(nodes[uid])]
+
+
+def last_build(target_path: Path) -> LastBuild:
+    """The last full build, or NotReplayable when its compiled SQL is not of the project as it is now."""
     record = _read_record(target_path)
     if record.get("fingerprint") != project_fingerprint():
         raise NotReplayable("no successful full build of the dbt project as it is now")
@@ -96,57 +153,7 @@ def _manifest(target_path: Path) -> dict:
     manifest = target_path / "manifest.json"
     if not manifest.is_file():
         raise NotReplayable(f"{manifest} is missing")
-    return json.loads(manifest.read_text())
-
-
-def models_tagged(target_path: Path, tag: str) -> list[str]:
-    """Names of the models carrying a dbt tag (the flag loop's: `flag_loop`)."""
-    nodes = _manifest(target_path)["nodes"].values()
-    return sorted(n["name"] for n in nodes if n["resource_type"] == "model" and tag in n.get("tags", []))
-
-
-def models_between(target_path: Path, sources: list[str], ends: list[str]) -> list[ReplayModel]:
-    """The table models that depend on any of `sources` (source names 'validated.flags') and that
-    `ends` (model names) depend on, ends included, in dependency order, with their compiled SQL."""
-    manifest = _manifest(target_path)
-    nodes = manifest["nodes"]
-    by_name = {n["name"]: uid for uid, n in nodes.items() if n["resource_type"] == "model"}
-    missing = [name for name in ends if name not in by_name]
-    if missing:
-        raise NotReplayable(f"models not in the manifest: {missing}")
-    source_ids = {f"source.{manifest['metadata'].get('project_name', 'ldis')}.{s}" for s in sources}
-
-    def parents(uid: str) -> list[str]:
-        return list(nodes.get(uid, {}).get("depends_on", {}).get("nodes", []))
-
-    wanted: set[str] = set()
-    stack = [by_name[name] for name in ends]
-    while stack:  # every ancestor of the ends
-        uid = stack.pop()
-        if uid not in wanted:
-            wanted.add(uid)
-            stack.extend(parents(uid))
-    reaches: dict[str, bool] = {}
-
-    def downstream_of_sources(uid: str) -> bool:
-        if uid not in reaches:
-            reaches[uid] = uid in source_ids or any(downstream_of_sources(p) for p in parents(uid))
-        return reaches[uid]
-
-    chosen = [uid for uid in wanted if uid.startswith("model.") and downstream_of_sources(uid)]
-    ordered: list[str] = []
-
-    def visit(uid: str) -> None:
-        if uid in ordered:
-            return
-        for parent in parents(uid):
-            if parent in chosen:
-                visit(parent)
-        ordered.append(uid)
-
-    for uid in sorted(chosen):
-        visit(uid)
-    return [_replay_model(target_path, nodes[uid]) for uid in ordered if _is_table(nodes[uid])]
+    return LastBuild(target_path, json.loads(manifest.read_text()))
 
 
 def _is_table(node: dict) -> bool:

@@ -63,11 +63,11 @@ def plan(settings: Settings) -> tuple[list[model_replay.ReplayModel], list[model
     when the last full build cannot be replayed (engine not DuckDB, project changed, no build)."""
     if settings.engine != "duckdb":
         raise model_replay.NotReplayable(f"the working tables are built on {settings.engine}, not in DuckDB")
-    target = settings.dbt_target_path
-    measures = model_replay.models_between(target, REWRITTEN_SOURCES, [plausibility.CHECKS_MODEL])
+    build = model_replay.last_build(settings.dbt_target_path)
+    measures = build.models_between(REWRITTEN_SOURCES, [plausibility.CHECKS_MODEL])
     done = {m.name for m in measures}
-    ends = model_replay.models_tagged(target, FLAG_LOOP_TAG)
-    statuses = [m for m in model_replay.models_between(target, REWRITTEN_SOURCES, ends) if m.name not in done]
+    statuses = [m for m in build.models_between(REWRITTEN_SOURCES, build.models_tagged(FLAG_LOOP_TAG))
+                if m.name not in done]
     return measures, statuses
 
 

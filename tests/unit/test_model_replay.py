@@ -38,14 +38,15 @@ def target(tmp_path: Path) -> Path:
 
 
 def test_only_tables_between_the_sources_and_the_ends_in_dependency_order(target: Path) -> None:
-    models = model_replay.models_between(target, ["validated.s"], model_replay.models_tagged(target, "loop"))
+    build = model_replay.last_build(target)
+    models = build.models_between(["validated.s"], build.models_tagged("loop"))
     # b is a view (read live), d does not depend on the rewritten source
     assert [m.name for m in models] == ["a", "c"]
     assert models[1].sql == "select x * 10 as x from db.main.a"
 
 
 def test_replay_refills_in_order_and_rolls_back_whole_on_failure(target: Path, tmp_path: Path) -> None:
-    models = model_replay.models_between(target, ["validated.s"], ["c"])
+    models = model_replay.last_build(target).models_between(["validated.s"], ["c"])
     with duckdb.connect(str(tmp_path / "db.duckdb")) as con:
         con.execute("create table src as select 1 as x union all select 2")
         con.execute("create table a (x integer)")
@@ -62,12 +63,12 @@ def test_replay_refills_in_order_and_rolls_back_whole_on_failure(target: Path, t
 def test_refused_when_the_project_changed_or_a_build_did_not_finish(target: Path, monkeypatch) -> None:
     model_replay.forget_build(target, "flag_loop")  # a build began and did not succeed
     with pytest.raises(model_replay.NotReplayable, match="did not finish"):
-        model_replay.models_between(target, ["validated.s"], ["c"])
+        model_replay.last_build(target)
     model_replay.record_build(target, "flag_loop")
-    assert model_replay.models_between(target, ["validated.s"], ["c"])
+    assert model_replay.last_build(target).models_between(["validated.s"], ["c"])
     monkeypatch.setattr(model_replay, "project_fingerprint", lambda: "edited since")
     with pytest.raises(model_replay.NotReplayable, match="as it is now"):
-        model_replay.models_between(target, ["validated.s"], ["c"])
+        model_replay.last_build(target)
 
 
 def test_refused_for_a_materialization_it_cannot_refill(target: Path) -> None:
@@ -75,4 +76,4 @@ def test_refused_for_a_materialization_it_cannot_refill(target: Path) -> None:
     manifest["nodes"]["model.ldis.a"]["config"]["materialized"] = "incremental"
     (target / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(model_replay.NotReplayable, match="incremental"):
-        model_replay.models_between(target, ["validated.s"], ["c"])
+        model_replay.last_build(target).models_between(["validated.s"], ["c"])
