@@ -526,16 +526,6 @@ def _cycle_of(month: str) -> int:
     return int(month[:4]) + (1 if int(month[5:7]) >= 4 else 0)
 
 
-def _replace_dir(target: Path, build: Path) -> None:
-    """Swap a freshly built dataset directory in place of the old one."""
-    old = target.with_name(f".{target.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    build.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 KEY = "provider_code, incident_id, seq"
 # a row is current when it is valid and its key has one version, or it is the ranked winner
 CURRENT = ("t.error_rule is null and (d.provider_code is null "
@@ -613,7 +603,7 @@ def validate_feeds(settings: Settings, providers: pl.DataFrame, bed_days: pl.Dat
             months_with_use = con.sql(f"select distinct provider_code, month from {written}").pl()
         rawstore._write_atomically(rawstore.empty_frame(VALIDATED_SCHEMAS["incident_interventions"]),
                                    build / "_empty.parquet")
-        _replace_dir(validated / "incident_interventions", build)
+        rawstore.replace_directory(validated / "incident_interventions", build)
 
         # the rows that raise a flag: quarantined versions, current rows with a warning (few by nature)
         flagged = con.sql(f"""
@@ -743,7 +733,7 @@ def _write_flags(validated: Path, flags: list[dict[str, object]]) -> None:
     for (cycle,), part in frame.group_by(["cycle_year"], maintain_order=True):
         rawstore._write_atomically(rawstore.conform(part.sort("flag_id"), rawstore.VALIDATED_SCHEMAS["flags"]),
                                    build / f"cycle={cycle}" / "data.parquet")
-    _replace_dir(root, build)
+    rawstore.replace_directory(root, build)
 
 
 def hold_note(validated: Path, message: str | None) -> None:

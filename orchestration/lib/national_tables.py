@@ -18,7 +18,7 @@ from typing import Any
 
 import xlsxwriter
 
-from orchestration.lib import report_data
+from orchestration.lib import rawstore, report_data
 from orchestration.lib.published_figures import national_count, national_value, sub_national_count
 from orchestration.lib.spreadsheet_safety import safe_row
 
@@ -87,11 +87,7 @@ def build_all(warehouse: Path, reports_dir: Path) -> list[Path]:
                 write_csv(folder / f"{name.lower().replace(' ', '_')}_{cycle_year}.csv", cells)
             written += [target / str(cycle_year) / path.name for path in sorted(folder.iterdir())]
     staging.mkdir(parents=True, exist_ok=True)
-    outgoing = reports_dir / f".national.{os.getpid()}.outgoing"
-    if target.exists():
-        os.replace(target, outgoing)
-    os.replace(staging, target)
-    shutil.rmtree(outgoing, ignore_errors=True)
+    rawstore.replace_directory(target, staging)
     return written
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -184,6 +185,17 @@ def _write_atomically(frame: pl.DataFrame, target: Path) -> None:
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     frame.write_parquet(temporary, compression="zstd", statistics=True)
     os.replace(temporary, target)
+
+
+def replace_directory(target: Path, built: Path) -> None:
+    """Swap a fully built directory in place of `target` by renames: a reader sees the old folder or
+    the new one, never a half-written one. The old folder is deleted afterwards."""
+    outgoing = target.with_name(f".{target.name}.outgoing")
+    shutil.rmtree(outgoing, ignore_errors=True)
+    if target.exists():
+        os.replace(target, outgoing)
+    os.replace(built, target)
+    shutil.rmtree(outgoing, ignore_errors=True)
 
 
 # Partitions that a dbt source reads on their own (for lineage: the flag models wait for the

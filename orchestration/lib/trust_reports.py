@@ -20,7 +20,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from orchestration.lib import report_data
+from orchestration.lib import rawstore, report_data
 from orchestration.lib.disclosure import SUPPRESSED
 from orchestration.lib.published_figures import (
     disclosed_trust_value,
@@ -74,12 +74,7 @@ def build_all(warehouse: Path, reports_dir: Path, *, org_codes: list[str] | None
                 result.reports.append(report_path(reports_dir, cycle_year, org_code))
     built = staging / "trusts"
     built.mkdir(parents=True, exist_ok=True)
-    # swap the folder whole (rename): a reader sees the old reports or the new ones
-    outgoing = reports_dir / f".trusts.{os.getpid()}.outgoing"
-    if target.exists():
-        os.replace(target, outgoing)
-    os.replace(built, target)
-    shutil.rmtree(outgoing, ignore_errors=True)
+    rawstore.replace_directory(target, built)  # a reader sees the old reports or the new ones
     shutil.rmtree(staging, ignore_errors=True)
     result.seconds = time.perf_counter() - started
     return result
