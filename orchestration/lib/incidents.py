@@ -2,21 +2,23 @@
 
 Stages (each a function; the Dagster asset calls them in order):
 
-1. *ingest* (`ingest_feeds`): every file under `incidents/<provider_code>/` is archived by hash; each
-   file of a registered provider whose bytes were not read before is read with DuckDB's CSV reader
-   (all text, header matched by name), `person_ref` is replaced by `person_key` =
-   HMAC-SHA256(key, provider_code ':' person_ref) - computed in Python once per distinct person and
-   joined back in DuckDB - and the rows go to the raw dataset `incident_rows` (one Parquet part per
-   batch). The raw `person_ref` is never written anywhere but the archive, which keeps the bytes
-   received by contract and is access-controlled.
-2. *validate* (`validate_feeds`): the row rules are SQL over every version in the raw layer (pushed
-   down to DuckDB: no Python loop over rows). Rows failing I01-I03 are quarantined; the current
+1. *ingest* (`ingest_feeds`, the prepare stage): every file under `incidents/<provider_code>/` is
+   archived by hash; each file of a registered provider whose bytes were not read before is read
+   once with DuckDB's CSV reader (all text, header matched by name) and typed on the way
+   (`prepared_rows_sql`): instants in UTC (naive times are Europe/London by a table of offsets,
+   `london_offsets`, not ICU per row), the month in England, the duration, and `person_ref`
+   replaced by `person_key` = HMAC-SHA256(key, provider_code ':' person_ref) - computed in Python
+   once per distinct person (`register_person_key`). The rows go to the raw dataset `incident_rows`
+   (one Parquet part per file, or per chunk of small files), never rewritten afterwards except by
+   retention. The raw `person_ref` is never written anywhere but the archive, which keeps the
+   bytes received by contract and is access-controlled.
+2. *validate* (`validate_feeds`): the row rules are SQL over every version in the raw layer
+   (`judged_rows_sql`; no Python loop over rows). Rows failing I01-I03 are quarantined; the current
    version of (provider, incident, seq) is the valid row with the latest `record_updated_at`
-   (then the later archived file, then the later row). Naive times are Europe/London by a table of
-   offsets (`london_offsets`), not ICU per row. Streamed: only amended keys are ranked, the current
-   rows go from the raw Parquet straight to month folders. Outputs are written whole, so reprocessing
-   is idempotent: `validated/incident_interventions/month=YYYY-MM/`, `incident_quarantine`,
-   `incident_bed_days`, `providers` and the incident flags under `validated/flags/source=incident/`.
+   (then the later archived file, then the later row). Validation does not copy the rows: it
+   writes what decides which are current (`incident_quarantine`, `incident_amendments`; the
+   staging model and `current_rows_sql` apply them), plus `incident_bed_days`, `providers` and the
+   incident flags under `validated/flags/source=incident/`, each replaced whole (idempotent).
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ import hashlib
 import hmac
 import io
 import itertools
+import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -36,6 +40,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from orchestration.lib import rawstore
 from orchestration.lib.archive import Archive, Receipt
@@ -62,7 +67,7 @@ DUCKDB_MEMORY = "3GB"  # keeps a national-scale ingest under the 4 GB target (Du
 
 RAW_SCHEMAS = {name: rawstore.SCHEMAS[name] for name in ("incident_rows", "incident_files")}
 VALIDATED_SCHEMAS = {name: rawstore.VALIDATED_SCHEMAS[name] for name in (
-    "incident_interventions", "incident_quarantine", "incident_bed_days", "providers")}
+    "incident_amendments", "incident_quarantine", "incident_bed_days", "providers")}
 
 
 class PseudonymKeyError(RuntimeError):
@@ -223,98 +228,162 @@ def _by_header(paths: list[str]) -> tuple[dict[tuple[str, ...], list[str]], list
     return groups, bad
 
 
-def _group_select(header: tuple[str, ...], paths: list[str]) -> str:
-    """Rows of files sharing one header, as the feed columns (absent ones null), blank text null."""
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _csv_source(paths: list[str], header: tuple[str, ...], filename: bool = False) -> str:
+    # positional names: DuckDB renames duplicate or odd header names, the position is certain
+    names = ", ".join(repr(f"column{i:02d}") for i in range(len(header)))
+    listed = ", ".join(_quoted(p) for p in paths)
+    return (f"read_csv([{listed}], header = true, all_varchar = true, null_padding = true, names = [{names}]"
+            f"{', filename = true' if filename else ''})")
+
+
+def _readable(con: duckdb.DuckDBPyConnection, header: tuple[str, ...], paths: list[str]) -> bool:
+    try:
+        con.execute(f"describe select * from {_csv_source(paths, header)}").fetchall()
+    except duckdb.Error:
+        return False
+    return True
+
+
+# Files of at least this size are read each by its own query (its rows numbered as read); smaller
+# ones are read together, a chunk of about this size per query, and numbered per file by a window
+# (cheap on small files; each query costs ~5 ms whatever its size).
+CHUNK_BYTES = 8 * 2**20
+
+
+def _chunks(groups: dict[tuple[str, ...], list[str]]) -> list[tuple[tuple[str, ...], list[str]]]:
+    """(header, files) per read query: a large file alone, small files of one header together."""
+    chunks: list[tuple[tuple[str, ...], list[str]]] = []
+    for header, paths in groups.items():
+        small: list[str] = []
+        size = 0
+        for path in paths:
+            bytes_ = Path(path).stat().st_size
+            if bytes_ >= CHUNK_BYTES:
+                chunks.append((header, [path]))
+                continue
+            if small and size + bytes_ > CHUNK_BYTES:
+                chunks.append((header, small))
+                small, size = [], 0
+            small.append(path)
+            size += bytes_
+        if small:
+            chunks.append((header, small))
+    return chunks
+
+
+def _chunk_select(header: tuple[str, ...], paths: list[str], receipts: dict[str, Receipt]) -> str:
+    """The chunk's rows as text (feed columns by name, absent ones null, blank text null) with their
+    file's provenance and row number: WITH ORDINALITY numbers rows in read order (the tie-breaker
+    "the later row in that file"); over several files, less the file's first ordinal."""
     def text(column: str) -> str:
         if column not in header:
             return f"cast(null as varchar) as {column}"
-        return f"nullif(trim(column{header.index(column):02d}), '') as {column}"
+        value = f"column{header.index(column):02d}"
+        # trimmed only when it has a space (the test is far cheaper than trim on every value)
+        return f"nullif(case when contains({value}, ' ') then trim({value}) else {value} end, '') as {column}"
 
-    # positional names: DuckDB renames duplicate or odd header names, the position is certain
-    renamed = ", ".join(f"column{i:02d}" for i in range(len(header)))
-    listed = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
-    source = (f"read_csv([{listed}], header = true, all_varchar = true, filename = true, null_padding = true, "
-              f"names = [{', '.join(repr(f'column{i:02d}') for i in range(len(header)))}])")
+    names = ", ".join(f"column{i:02d}" for i in range(len(header)))
     columns = ", ".join(text(c) for c in (*FEED_COLUMNS, "person_ref"))
-    # WITH ORDINALITY numbers rows in file order: the tie-breaker "the later row in that file"
-    return (f"select filename, src_ordinal, {columns} from "
-            f"(select {renamed}, filename, ordinality as src_ordinal from {source} with ordinality)")
+    files = ", ".join(
+        f"({_quoted(p)}, {_quoted(str(receipts[p].file.provider_code))}, {_quoted(receipts[p].file_hash)}, "
+        f"{int(receipts[p].archive_seq)}, timestamp "
+        f"'{receipts[p].archived_at.astimezone(dt.UTC).strftime('%Y-%m-%d %H:%M:%S.%f')}')" for p in paths)
+    row_number = ("src.ordinality" if len(paths) == 1 else
+                  "src.ordinality - min(src.ordinality) over (partition by src.filename) + 1")
+    return (f"select f.provider_code, f.file_hash, cast(f.archive_seq as bigint) as archive_seq, "
+            f"cast(f.archived_at as timestamptz) as archived_at, cast({row_number} as bigint) as row_number, "
+            f"{columns} "
+            f"from (select {names}, filename, ordinality from {_csv_source(paths, header, filename=True)} "
+            f"with ordinality) as src "
+            f"join (values {files}) as f(archive_file, provider_code, file_hash, archive_seq, archived_at) "
+            f"on src.filename = f.archive_file")
+
+
+def register_person_key(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, str]:
+    """`ldis_person_key(provider_code, person_ref)` on the connection: the HMAC computed in Python
+    once per distinct person (cached), not per row. DuckDB hands the function a chunk of rows at a
+    time; each chunk's distinct pairs are looked up and the keys spread back by position."""
+    cache: dict[str, str] = {}
+
+    def keys(providers: pa.Array, refs: pa.Array) -> pa.Array:
+        pairs = pc.binary_join_element_wise(providers, refs, ":")
+        distinct = pc.unique(pairs)
+        values = []
+        for pair in distinct.to_pylist():
+            if pair is None:
+                values.append(None)
+                continue
+            value = cache.get(pair)
+            if value is None:
+                value = cache[pair] = hmac.new(key.encode(), pair.encode(), hashlib.sha256).hexdigest()
+            values.append(value)
+        return pc.take(pa.array(values, pa.string()), pc.index_in(pairs, distinct))
+
+    con.create_function("ldis_person_key", keys, ["VARCHAR", "VARCHAR"], "VARCHAR", type="arrow",
+                        side_effects=False)
+    return cache  # the people keyed so far
 
 
 def _read_batch(settings: Settings, archive: Archive, receipts: list[Receipt], key: str,
                 summary: IngestSummary) -> dict[str, int]:
-    """DuckDB reads of the batch's archived bytes (one per header layout): key persons, drop
-    person_ref, write one Parquet part."""
+    """The batch's archived bytes read by DuckDB, each row typed (`prepared_rows_sql`), its person
+    keyed and person_ref dropped, into Parquet parts (one per chunk of files, `_chunks`). The
+    chunks are read in parallel (one query each: a numbered read runs on one thread). Files DuckDB's
+    reader rejects are left out (and reported unreadable)."""
     by_path = {str(archive.path_of(r.file_hash)): r for r in receipts}
     groups, bad = _by_header(sorted(by_path))
+    folder = settings.raw_dir / "incident_rows" / "cycle=none"
+    folder.mkdir(parents=True, exist_ok=True)
     with connect(settings.state / "duckdb_tmp") as con:
-        selects: list[str] = []
+        readable: dict[tuple[str, ...], list[str]] = {}
         for header, paths in groups.items():
-            try:
-                con.execute(f"describe {_group_select(header, paths)}").fetchall()
-                selects.append(_group_select(header, paths))
-            except duckdb.Error:
-                for path in paths:  # find the file the reader rejects; the others are read
-                    try:
-                        con.execute(f"describe {_group_select(header, [path])}").fetchall()
-                        selects.append(_group_select(header, [path]))
-                    except duckdb.Error:
-                        bad.append(path)
+            readable[header] = paths
+            if not _readable(con, header, paths):  # find the files the reader rejects; the others are read
+                readable[header] = [path for path in paths if _readable(con, header, [path])]
+                bad.extend(path for path in paths if path not in readable[header])
         summary.unreadable = [by_path[p].file_hash for p in bad]
-        good = [p for p in by_path if p not in bad]
-        if not good:
+        chunks = _chunks({h: paths for h, paths in readable.items() if paths})
+        if not chunks:
             return {}
-        files = pa.table({
-            "archive_file": good,
-            "provider_code": [by_path[p].file.provider_code for p in good],
-            "file_hash": [by_path[p].file_hash for p in good],
-            "archive_seq": [by_path[p].archive_seq for p in good],
-            "archived_at": pa.array([by_path[p].archived_at for p in good], pa.timestamp("us", "UTC")),
-        })
-        con.register("batch_files", files)
-        source = f"({' union all '.join(selects)})"
-        # Pass 1 (small result): per file and person, the rows and the first row's position. It gives
-        # the distinct people to key, each file's row count and where its rows start.
-        _run(con, f"""
-            create temp table seen as
-            select f.provider_code, src.filename, src.person_ref, count(*) as rows, min(src.src_ordinal) as first_ordinal
-            from {source} as src
-            join batch_files as f on src.filename = f.archive_file
-            group by f.provider_code, src.filename, src.person_ref
-        """)
-        people = con.execute(
-            "select distinct provider_code, person_ref from seen where person_ref is not null").fetchall()
-        keys = pa.table({
-            "provider_code": pa.array([p for p, _ in people], pa.string()),
-            "person_ref": pa.array([r for _, r in people], pa.string()),
-            "person_key": pa.array([person_key(key, p, r) for p, r in people], pa.string()),
-        })
-        con.register("person_keys", keys)
-        summary.people_keyed = len(people)
-        part = settings.raw_dir / "incident_rows" / "cycle=none" / \
-            f"part-{rawstore.batch_key(r.file_hash for r in receipts)}.parquet"
-        temporary = part.with_name(f".{part.name}.tmp")
-        part.parent.mkdir(parents=True, exist_ok=True)
-        feed = ", ".join(f"src.{c}" for c in FEED_COLUMNS)
-        # Pass 2 (streamed): rows straight from the CSV reader to Parquet, person_ref swapped for its key
-        _run(con, f"""
-            copy (
-                select f.provider_code, f.file_hash, f.archive_seq, f.archived_at,
-                       src.src_ordinal - starts.first_ordinal + 1 as row_number, k.person_key, {feed}
-                from {source} as src
-                join batch_files as f on src.filename = f.archive_file
-                join (select filename, min(first_ordinal) as first_ordinal from seen group by filename) as starts
-                    on src.filename = starts.filename
-                left join person_keys as k
-                    on f.provider_code = k.provider_code and src.person_ref = k.person_ref
-            ) to '{temporary}' (format parquet, compression zstd)
-        """)
-        temporary.replace(part)
-        counts = {by_path[name].file_hash: int(rows) for name, rows in con.execute(
-            "select filename, sum(rows) from seen group by filename").fetchall()}
+        _forget_parts(con, folder, [by_path[p].file_hash for _, paths in chunks for p in paths])
+        register_london(con)
+        people = register_person_key(con, key)
+
+        def write(chunk: tuple[tuple[str, ...], list[str]]) -> None:
+            header, paths = chunk
+            part = folder / f"part-{rawstore.batch_key(by_path[p].file_hash for p in paths)}.parquet"
+            temporary = part.with_name(f".{part.name}.tmp")
+            with con.cursor() as cursor:
+                register_london(cursor)
+                _run(cursor, f"copy ({prepared_rows_sql(_chunk_select(header, paths, by_path))}) "
+                             f"to '{temporary}' (format parquet, compression zstd)")
+            temporary.replace(part)
+
+        with ThreadPoolExecutor(max_workers=max(1, min(len(chunks), os.cpu_count() or 1))) as pool:
+            list(pool.map(write, sorted(chunks, key=lambda c: -sum(Path(p).stat().st_size for p in c[1]))))
+        hashes = ", ".join(_quoted(by_path[p].file_hash) for _, paths in chunks for p in paths)
+        counts = {str(file_hash): int(rows) for file_hash, rows in con.execute(
+            f"select file_hash, count(*) from read_parquet('{folder}/part-*.parquet') "
+            f"where file_hash in ({hashes}) group by file_hash").fetchall()}
         summary.rows_read = sum(counts.values())
-        summary.files_read = len(good)
+        summary.files_read = sum(len(paths) for _, paths in chunks)
+        summary.people_keyed = len(people)
     return counts
+
+
+def _forget_parts(con: duckdb.DuckDBPyConnection, folder: Path, file_hashes: list[str]) -> None:
+    """Delete parts holding rows of files about to be read: left by a run that stopped after writing
+    them but before recording the files as read, so reading them again never doubles a row."""
+    if not any(folder.glob("part-*.parquet")):
+        return
+    hashes = ", ".join(_quoted(h) for h in file_hashes)
+    for (path,) in con.execute(f"select distinct filename from read_parquet('{folder}/part-*.parquet', "
+                               f"filename = true) where file_hash in ({hashes})").fetchall():
+        Path(path).unlink()
 
 
 # --------------------------------------------------------------------------------------------- bed days
@@ -412,13 +481,19 @@ def register_london(con: duckdb.DuckDBPyConnection) -> None:
 
 
 _INSTANT_COLUMNS = (("start_at", "start"), ("end_at", "end"), ("record_updated_at", "updated"))
+# identifying fields whose text can fail to parse (I01 names the first one): recorded at ingest
+_PARSED_FIELDS = (("start_at", "start_utc"), ("record_updated_at", "updated_utc"), ("intervention_seq", "seq"))
+# the feed's text columns stored as sent (codes; the I rules judge them in validation)
+STORED_TEXT = tuple(c for c in FEED_COLUMNS if c not in ("incident_id", "intervention_seq", "start_at", "end_at",
+                                                           "record_updated_at"))
 
 
 def _has_offset(column: str) -> str:
-    """SQL: the text ends in an offset (Z, +hh:mm, -hhmm, ...). The cheap test on the sixth or fifth
-    character from the end (or a final Z) spares most rows the regular expression."""
-    return (f"((right({column}, 1) in ('Z', 'z') or substr({column}, -6, 1) in ('+', '-') "
-            f"or substr({column}, -5, 1) in ('+', '-')) "
+    """SQL: the text ends in an offset (Z, +hh:mm, -hhmm, ...). Cheap tests first spare most rows the
+    regular expression: not the length of a naive 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM' or
+    'YYYY-MM-DDTHH:MM:SS', then the sixth or fifth character from the end (or a final Z)."""
+    return (f"(length({column}) not in (10, 16, 19) and (right({column}, 1) in ('Z', 'z') "
+            f"or substr({column}, -6, 1) in ('+', '-') or substr({column}, -5, 1) in ('+', '-')) "
             f"and regexp_matches({column}, '(Z|z|[+-][0-9]{{2}}:?[0-9]{{2}})$'))")
 
 
@@ -441,44 +516,69 @@ def _in_list(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
 
-def typed_rows_sql(rows_glob: str, files_glob: str | None = None) -> str:
-    """Every version of every row, typed, with its error rule (I01-I03) and warnings (I04, I08).
-    Needs `register_london` on the connection. With `files_glob`, each row's landing_path too.
-    Columns a query does not use are not computed (DuckDB prunes them)."""
-    missing = " ".join(
-        f"when {'person_key' if c == 'person_ref' else c} is null then '{c}'" for c in IDENTIFYING)
-    unreadable = ("when start_utc is null then 'start_at' when updated_utc is null then 'record_updated_at' "
-                  "when seq is null then 'intervention_seq'")
-    blank_other = " ".join(f"when {c} is null then '{c}'" for c in OTHER_REQUIRED)
+def prepared_rows_sql(source: str) -> str:
+    """The prepare stage, SQL over text rows (`source`: provenance columns, `person_ref` and the feed
+    columns as text): the row as stored in raw.incident_rows. Times become UTC instants (naive ones
+    are Europe/London by the `london_offsets` table), `month` is the calendar month of start_at in
+    England, `duration_minutes` is measured on the instants, `intervention_seq` an integer, and
+    `unparsed_fields` names the identifying fields sent but not readable (for I01). `person_ref`
+    becomes `person_key` (needs `register_london` and `register_person_key` on the connection)."""
     naive = ", ".join(f"try_cast(r.{c} as timestamp) as {n}_naive, "
                       f"coalesce({_has_offset(f'r.{c}')}, false) as {n}_offset" for c, n in _INSTANT_COLUMNS)
     zones = " ".join(
         f"left join london_offsets as tz_{n} on tz_{n}.year = year(r.{n}_naive) "
         f"and r.{n}_naive >= tz_{n}.local_from and r.{n}_naive < tz_{n}.local_to" for _, n in _INSTANT_COLUMNS)
+    unreadable = [f"({c} is not null and {typed} is null)" for c, typed in _PARSED_FIELDS]
+    unparsed = ("case when " + " or ".join(unreadable) + " then concat_ws(',', "
+                + ", ".join(f"case when {test} then '{c}' end" for test, (c, _) in zip(unreadable, _PARSED_FIELDS,
+                                                                                       strict=True))
+                + ") end")
+    return f"""
+    with parsed as (
+        select *, {naive}, try_cast(r.intervention_seq as integer) as seq from ({source}) as r
+    ),
+    instants as (
+        select r.*,
+            {_instant('r.start_at', 'start')} as start_utc,
+            {_instant('r.end_at', 'end')} as end_utc,
+            {_instant('r.record_updated_at', 'updated')} as updated_utc
+        from parsed as r {zones}
+    )
+    select provider_code, file_hash, archive_seq, archived_at, row_number,
+        ldis_person_key(provider_code, person_ref) as person_key,
+        incident_id,
+        seq as intervention_seq,
+        case when seq is null then intervention_seq end as intervention_seq_text,
+        start_utc as start_at, end_utc as end_at, updated_utc as record_updated_at,
+        -- the month in England: a naive time's own month (moving it over the spring gap never
+        -- changes the month), an instant with an offset converted
+        case when start_offset then strftime(timezone('Europe/London', start_utc), '%Y-%m')
+             when start_utc is not null then strftime(start_naive, '%Y-%m') end as month,
+        date_diff('second', start_utc, end_utc) / 60.0 as duration_minutes,
+        {', '.join(STORED_TEXT)},
+        {unparsed} as unparsed_fields
+    from instants
+    """
+
+
+def judged_rows_sql(rows_glob: str, files_glob: str | None = None) -> str:
+    """The validate stage, SQL over raw.incident_rows: every version with its error rule (I01-I03)
+    and warnings (I04, I08). With `files_glob`, each row's landing_path too. Columns a query does not
+    use are not computed (DuckDB prunes them)."""
+    typed = {"person_ref": "person_key"}
+    missing = " ".join(
+        f"when {typed.get(c, c)} is null and not contains(coalesce(unparsed_fields, ''), '{c}') then '{c}'"
+        for c in IDENTIFYING)
+    unreadable = " ".join(f"when contains(unparsed_fields, '{c}') then '{c}'" for c, _ in _PARSED_FIELDS)
+    blank_other = " ".join(f"when {c} is null then '{c}'" for c in OTHER_REQUIRED)
     landing = ("left join (select distinct file_hash, landing_path from "
                f"read_parquet('{files_glob}')) as f on r.file_hash = f.file_hash") if files_glob else ""
     return f"""
-    with parsed as (
-        select *, {naive} from read_parquet('{rows_glob}', union_by_name = true) as r
-    ),
-    rows as (
+    with rows as (
         select r.*, {'f.landing_path' if files_glob else 'cast(null as varchar) as landing_path'},
-               {_instant('r.start_at', 'start')} as start_utc,
-               {_instant('r.end_at', 'end')} as end_utc,
-               {_instant('r.record_updated_at', 'updated')} as updated_utc,
-               try_cast(r.intervention_seq as integer) as seq
-        from parsed as r {zones} {landing}
-    ),
-    judged as (
-        select *,
             case {missing} else null end as missing_field,
-            case {unreadable} else null end as unreadable_field,
-            date_diff('second', start_utc, end_utc) / 60.0 as minutes,
-            -- the month in England: a naive time's own month (moving it over the spring gap never
-            -- changes the month), an instant with an offset converted
-            case when start_offset then strftime(timezone('Europe/London', start_utc), '%Y-%m')
-                 when start_utc is not null then strftime(start_naive, '%Y-%m') end as month
-        from rows
+            case {unreadable} else null end as unreadable_field
+        from read_parquet('{rows_glob}', union_by_name = true) as r {landing}
     )
     select *,
         case
@@ -486,8 +586,8 @@ def typed_rows_sql(rows_glob: str, files_glob: str | None = None) -> str:
             when unreadable_field is not null then 'I01'
             when intervention_type not in ({_in_list(INTERVENTION_TYPES)}) then 'I02'
             when reason is not null and reason not in ({_in_list(REASONS)}) then 'I02'
-            when end_utc < start_utc then 'I03'
-            when start_utc > archived_at then 'I03'
+            when end_at < start_at then 'I03'
+            when start_at > archived_at then 'I03'
             else null
         end as error_rule,
         case
@@ -495,8 +595,8 @@ def typed_rows_sql(rows_glob: str, files_glob: str | None = None) -> str:
             when unreadable_field is not null then unreadable_field
             when intervention_type not in ({_in_list(INTERVENTION_TYPES)}) then 'intervention_type'
             when reason is not null and reason not in ({_in_list(REASONS)}) then 'reason'
-            when end_utc < start_utc then 'end_at'
-            when start_utc > archived_at then 'start_at'
+            when end_at < start_at then 'end_at'
+            when start_at > archived_at then 'start_at'
             else null
         end as error_item,
         case
@@ -505,19 +605,21 @@ def typed_rows_sql(rows_glob: str, files_glob: str | None = None) -> str:
             else null
         end as error_code,
         case
-            when minutes > 90 * 24 * 60 then true
-            when intervention_type in ({_in_list(PHYSICAL_OR_MECHANICAL)}) and minutes > 24 * 60 then true
+            when duration_minutes > 90 * 24 * 60 then true
+            when intervention_type in ({_in_list(PHYSICAL_OR_MECHANICAL)}) and duration_minutes > 24 * 60 then true
             else false
         end as implausible_duration,
         case {blank_other} else null end as blank_field
-    from judged
+    from rows
     """
+
 
 
 @dataclass
 class ValidateSummary:
     current_interventions: int = 0
     quarantined: int = 0
+    amended: int = 0
     flags_by_rule: dict[str, int] = field(default_factory=dict)
     months: int = 0
 
@@ -526,92 +628,103 @@ def _cycle_of(month: str) -> int:
     return int(month[:4]) + (1 if int(month[5:7]) >= 4 else 0)
 
 
-KEY = "provider_code, incident_id, seq"
+KEY = "provider_code, incident_id, intervention_seq"
 # a row is current when it is valid and its key has one version, or it is the ranked winner
 CURRENT = ("t.error_rule is null and (d.provider_code is null "
            "or (w.file_hash = t.file_hash and w.row_number = t.row_number))")
 VERSIONS_JOIN = ("left join amended as d on t.provider_code = d.provider_code and t.incident_id = d.incident_id "
-                 "and t.seq = d.seq "
+                 "and t.intervention_seq = d.intervention_seq "
                  "left join winners as w on t.provider_code = w.provider_code and t.incident_id = w.incident_id "
-                 "and t.seq = w.seq")
+                 "and t.intervention_seq = w.intervention_seq")
+
+
+def current_rows_sql(raw: Path, validated: Path) -> str:
+    """SQL: the current interventions, as the staging model selects them: the typed rows of
+    raw.incident_rows that are not quarantined and, for a key received more than once, are the
+    version validation chose (validated/incident_amendments)."""
+    return f"""
+        select r.*, cast(coalesce(a.versions, 1) as integer) as versions
+        from read_parquet('{rawstore.glob(raw, 'incident_rows')}', union_by_name = true) as r
+        left join read_parquet('{rawstore.glob(validated, 'incident_quarantine')}') as q
+            on r.file_hash = q.file_hash and r.row_number = q.row_number
+        left join read_parquet('{rawstore.glob(validated, 'incident_amendments')}') as a
+            on r.provider_code = a.provider_code and r.incident_id = a.incident_id
+            and r.intervention_seq = a.intervention_seq
+        where q.file_hash is null
+            and (a.provider_code is null or (a.file_hash = r.file_hash and a.row_number = r.row_number))
+    """
+
+
+def read_current(settings: Settings) -> pl.DataFrame:
+    """The current interventions (every column of raw.incident_rows, plus `versions`)."""
+    with connect() as con:
+        return con.sql(current_rows_sql(settings.raw_dir, settings.validated_dir)).pl()
 
 
 def validate_feeds(settings: Settings, providers: pl.DataFrame, bed_days: pl.DataFrame) -> ValidateSummary:
-    """Judge every version, keep the current valid ones, write the validated datasets and flags.
+    """Judge every version, choose the current one of each intervention, write the validated
+    datasets and flags.
 
-    Streamed, never materialising every row: (1) the keys received more than once (a group-by on
-    three columns); (2) only those keys' valid versions are ranked (latest record_updated_at, then
-    the later archived file, then the later row); (3) the current rows go straight from the raw
-    Parquet to one Parquet folder per month; (4) a narrow pass returns the rows that raise a flag."""
+    The rows themselves are not copied: raw.incident_rows holds every version typed, and validation
+    writes what decides which are current - the quarantined versions (`incident_quarantine`) and,
+    for each key received more than once, the chosen version (`incident_amendments`). Streamed,
+    never materialising every row: (1) the keys received more than once (a group-by on three
+    columns); (2) only those keys' valid versions are ranked (latest record_updated_at, then the
+    later archived file, then the later row); (3) one narrow pass counts the current rows per
+    provider and month; (4) one returns the rows that raise a flag."""
     ensure(settings)
     summary = ValidateSummary()
     raw = settings.raw_dir
     validated = settings.validated_dir
     rows_glob = rawstore.glob(raw, "incident_rows")
-    typed = typed_rows_sql(rows_glob)
+    judged = judged_rows_sql(rows_glob)
     with connect(settings.state / "duckdb_tmp") as con:
-        register_london(con)
-        _run(con, "set preserve_insertion_order = false")  # the writes below need no row order
         # Pushed down, a filter on error_rule or current-ness is rewritten into the CASE expressions
         # behind them and evaluated apart from the projection that computes them anyway (measured:
         # about half the CPU of each pass); the raw scans have no selective filter to push.
         _run(con, "set disabled_optimizers = 'filter_pushdown'")
         _run(con, f"""
             create temp table amended as
-            select provider_code, incident_id, try_cast(intervention_seq as integer) as seq
+            select {KEY}
             from read_parquet('{rows_glob}', union_by_name = true)
+            where incident_id is not null and intervention_seq is not null
             group by all having count(*) > 1
         """)
         _run(con, f"""
             create temp table winners as
             select {KEY}, file_hash, row_number, versions from (
-                select t.provider_code, t.incident_id, t.seq, t.file_hash, t.row_number,
+                select t.provider_code, t.incident_id, t.intervention_seq, t.file_hash, t.row_number,
                     row_number() over (
-                        partition by t.provider_code, t.incident_id, t.seq
-                        order by t.updated_utc desc, t.archive_seq desc, t.row_number desc) as version_rank,
-                    count(*) over (partition by t.provider_code, t.incident_id, t.seq) as versions
-                from ({typed}) as t
+                        partition by t.provider_code, t.incident_id, t.intervention_seq
+                        order by t.record_updated_at desc, t.archive_seq desc, t.row_number desc) as version_rank,
+                    cast(count(*) over (partition by t.provider_code, t.incident_id, t.intervention_seq)
+                         as integer) as versions
+                from ({judged}) as t
                 semi join amended as d
-                    on t.provider_code = d.provider_code and t.incident_id = d.incident_id and t.seq = d.seq
+                    on t.provider_code = d.provider_code and t.incident_id = d.incident_id
+                    and t.intervention_seq = d.intervention_seq
                 where t.error_rule is null
             ) where version_rank = 1
         """)
-        build = validated / ".incident_interventions.build"
-        shutil.rmtree(build, ignore_errors=True)
-        build.mkdir(parents=True)
-        current_sql = f"""
-            select t.provider_code, t.incident_id, t.seq as intervention_seq, t.person_key, t.month,
-                cast(cast(substr(t.month, 1, 4) as integer) + case when cast(substr(t.month, 6, 2) as integer) >= 4
-                     then 1 else 0 end as integer) as cycle_year,
-                t.start_utc as start_at, t.end_utc as end_at, t.updated_utc as record_updated_at,
-                t.minutes as duration_minutes, t.intervention_type, t.reason, t.authority, t.in_care_plan,
-                t.deescalation_attempted, t.post_incident_support, t.post_incident_review, t.care_plan_reviewed,
-                t.injury_person, t.injury_staff, t.death_or_serious_injury, t.learning_disability, t.autistic,
-                t.age_band, t.gender, t.ethnic_group, t.site_code,
-                cast(coalesce(w.versions, 1) as integer) as versions, t.file_hash
-            from ({typed}) as t {VERSIONS_JOIN}
+        amendments = con.sql(f"select {KEY}, versions, file_hash, row_number from winners "
+                             f"order by {KEY}").pl()
+        summary.amended = amendments.filter(pl.col("versions") > 1).height
+        months_with_use = con.sql(f"""
+            select t.provider_code, t.month, count(*) as interventions
+            from ({judged}) as t {VERSIONS_JOIN}
             where {CURRENT}
-        """
-        # one folder per month; each month's file holds exactly that month's current rows
-        _run(con, f"copy ({current_sql}) to '{build}' (format parquet, compression zstd, "
-                  "partition_by (month), write_partition_columns true, filename_pattern 'data_{i}')")
-        written = f"read_parquet('{build}/*/*.parquet')"
-        months_with_use = pl.DataFrame(schema={"provider_code": pl.String, "month": pl.String})
-        if any(build.glob("*/*.parquet")):
-            summary.current_interventions, summary.months = con.execute(
-                f"select count(*), count(distinct month) from {written}").fetchall()[0]
-            months_with_use = con.sql(f"select distinct provider_code, month from {written}").pl()
-        rawstore._write_atomically(rawstore.empty_frame(VALIDATED_SCHEMAS["incident_interventions"]),
-                                   build / "_empty.parquet")
-        rawstore.replace_directory(validated / "incident_interventions", build)
-
+            group by t.provider_code, t.month
+        """).pl()
+        summary.current_interventions = int(months_with_use["interventions"].sum() or 0)
+        summary.months = months_with_use["month"].n_unique()
         # the rows that raise a flag: quarantined versions, current rows with a warning (few by nature)
         flagged = con.sql(f"""
-            select t.provider_code, t.incident_id, t.intervention_seq, t.error_rule, t.error_item, t.error_code,
+            select t.provider_code, t.incident_id, coalesce(cast(t.intervention_seq as varchar),
+                   t.intervention_seq_text) as intervention_seq, t.error_rule, t.error_item, t.error_code,
                    t.month, t.file_hash, f.landing_path, t.row_number, t.archived_at, t.implausible_duration,
-                   t.blank_field, t.minutes, cast(coalesce(w.versions, 1) as integer) as versions,
+                   t.blank_field, t.duration_minutes as minutes, cast(coalesce(w.versions, 1) as integer) as versions,
                    t.intervention_type
-            from ({typed}) as t {VERSIONS_JOIN}
+            from ({judged}) as t {VERSIONS_JOIN}
             left join (select distinct file_hash, landing_path from
                        read_parquet('{rawstore.glob(raw, 'incident_files')}')) as f on t.file_hash = f.file_hash
             where t.error_rule is not null
@@ -634,14 +747,17 @@ def validate_feeds(settings: Settings, providers: pl.DataFrame, bed_days: pl.Dat
     rawstore.replace_partition(validated, "incident_quarantine",
                                quarantine.with_columns(pl.col("month").map_elements(
                                    _cycle_of, return_dtype=pl.Int32).alias("cycle_year")), "current")
+    rawstore.replace_partition(validated, "incident_amendments", amendments, "current")
     for name, frame in (("providers", providers), ("incident_bed_days", bed_days)):
         rawstore.replace_partition(validated, name, frame, "current")
     _unreadable_notes(settings)
-    flags = _flags(quarantine, warnings, months_with_use, unregistered, providers, bed_days, settings)
+    flags = _flags(quarantine, warnings, months_with_use.select("provider_code", "month"), unregistered,
+                   providers, bed_days, settings)
     _write_flags(validated, flags)
     for flag in flags:
         summary.flags_by_rule[str(flag["rule_id"])] = summary.flags_by_rule.get(str(flag["rule_id"]), 0) + 1
     return summary
+
 
 
 def _unreadable_notes(settings: Settings) -> None:
@@ -753,18 +869,17 @@ def gx_audit(settings: Settings, month: str | None = None) -> tuple[set[int], se
     from orchestration.lib.gx_runner import run_suite
 
     raw = settings.raw_dir
-    typed = typed_rows_sql(rawstore.glob(raw, "incident_rows"), rawstore.glob(raw, "incident_files"))
+    judged = judged_rows_sql(rawstore.glob(raw, "incident_rows"), rawstore.glob(raw, "incident_files"))
     where = "" if month is None else f"where month = '{month}'"
     with connect(settings.state / "duckdb_tmp") as con:
-        register_london(con)
         # instants as epoch seconds (float): GX's column-pair check fails on pyarrow-backed timestamps
         frame = con.sql(f"""
             select cast(row_number() over (order by file_hash, row_number) as bigint) as row_id,
-                   incident_id, seq, person_key, intervention_type, reason,
-                   epoch(updated_utc) as updated_utc, epoch(start_utc) as start_utc,
-                   epoch(start_utc) as start_epoch, epoch(end_utc) as end_epoch,
+                   incident_id, intervention_seq as seq, person_key, intervention_type, reason,
+                   epoch(record_updated_at) as updated_utc, epoch(start_at) as start_utc,
+                   epoch(start_at) as start_epoch, epoch(end_at) as end_epoch,
                    epoch(archived_at) as received_epoch, error_rule
-            from ({typed}) {where}
+            from ({judged}) {where}
         """).df()
     sql_failed = set(frame.loc[frame["error_rule"].notna(), "row_id"].astype(int))
     frame = frame.drop(columns=["error_rule"])

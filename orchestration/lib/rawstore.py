@@ -85,10 +85,16 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "source": pl.String, "file_hash": pl.String, "cycle_year": pl.Int32, "row_number": pl.Int32,
         "question_id": pl.String, "answer_raw": pl.String,
     },
+    # every version of every incident row received, typed at ingest (lib/incidents.py::prepared_rows_sql)
     "incident_rows": {
         "provider_code": pl.String, "file_hash": pl.String, "archive_seq": pl.Int64,
         "archived_at": UTC_TS, "row_number": pl.Int64, "person_key": pl.String,
-        **{column: pl.String for column in INCIDENT_FEED_COLUMNS},
+        "incident_id": pl.String, "intervention_seq": pl.Int32, "intervention_seq_text": pl.String,
+        "start_at": UTC_TS, "end_at": UTC_TS, "record_updated_at": UTC_TS, "month": pl.String,
+        "duration_minutes": pl.Float64,
+        **{column: pl.String for column in INCIDENT_FEED_COLUMNS
+           if column not in ("incident_id", "intervention_seq", "start_at", "end_at", "record_updated_at")},
+        "unparsed_fields": pl.String,
     },
     "incident_files": {
         "file_hash": pl.String, "provider_code": pl.String, "landing_path": pl.String,
@@ -138,16 +144,10 @@ VALIDATED_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "cycle_year": pl.Int32, "rule_id": pl.String, "org_code": pl.String, "status": pl.String,
         "detail": pl.String,
     },
-    "incident_interventions": {
+    # for each (provider, incident, intervention_seq) received more than once: the version chosen
+    "incident_amendments": {
         "provider_code": pl.String, "incident_id": pl.String, "intervention_seq": pl.Int32,
-        "person_key": pl.String, "month": pl.String, "cycle_year": pl.Int32, "start_at": UTC_TS,
-        "end_at": UTC_TS, "record_updated_at": UTC_TS, "duration_minutes": pl.Float64,
-        "intervention_type": pl.String, "reason": pl.String, "authority": pl.String,
-        "in_care_plan": pl.String, "deescalation_attempted": pl.String, "post_incident_support": pl.String,
-        "post_incident_review": pl.String, "care_plan_reviewed": pl.String, "injury_person": pl.String,
-        "injury_staff": pl.String, "death_or_serious_injury": pl.String, "learning_disability": pl.String,
-        "autistic": pl.String, "age_band": pl.String, "gender": pl.String, "ethnic_group": pl.String,
-        "site_code": pl.String, "versions": pl.Int32, "file_hash": pl.String,
+        "versions": pl.Int32, "file_hash": pl.String, "row_number": pl.Int64,
     },
     "incident_quarantine": {
         "provider_code": pl.String, "incident_id": pl.String, "intervention_seq": pl.String,

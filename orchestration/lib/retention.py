@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from orchestration.lib import rawstore
+from orchestration.lib.incidents import current_rows_sql, validate_feeds
 from orchestration.settings import Settings
 
 RETENTION_YEARS = 3
@@ -60,9 +61,8 @@ def _expired_sql(settings: Settings, cutoff: dt.date) -> str:
         from read_parquet('{rows}', union_by_name = true)
         where incident_id is not null
         group by provider_code, incident_id
-        having max(try_cast(substr(replace(record_updated_at, 'T', ' '), 1, 19) as timestamp))
-               < timestamp '{cutoff.isoformat()} 00:00:00'
-           and count(*) = count(try_cast(substr(replace(record_updated_at, 'T', ' '), 1, 19) as timestamp))
+        having max(record_updated_at) < timestamptz '{cutoff.isoformat()} 00:00:00+00'
+           and count(*) = count(record_updated_at)
     """
 
 
@@ -88,10 +88,9 @@ def plan_retention(settings: Settings, today: dt.date) -> RetentionPlan:
             having count(*) = count(e.incident_id)
             order by r.file_hash
         """).fetchall()]
-        interventions = rawstore.glob(settings.validated_dir, "incident_interventions")
         plan.months = [tuple(m) for m in con.execute(f"""
             select distinct i.provider_code, i.month
-            from read_parquet('{interventions}', union_by_name = true) as i
+            from ({current_rows_sql(settings.raw_dir, settings.validated_dir)}) as i
             join expired as e on i.provider_code = e.provider_code and i.incident_id = e.incident_id
             order by 1, 2
         """).fetchall()]
@@ -121,8 +120,6 @@ def apply_retention(settings: Settings, plan: RetentionPlan) -> None:
             path.chmod(0o644)
             path.unlink()
     # rebuild the validated datasets from what remains (same register and bed days as last run)
-    from orchestration.lib.incidents import validate_feeds
-
     validate_feeds(settings, rawstore.read(settings.validated_dir, "providers"),
                    rawstore.read(settings.validated_dir, "incident_bed_days"))
 

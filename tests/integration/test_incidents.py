@@ -191,7 +191,7 @@ def test_flag_cycle_is_the_financial_year_of_the_month(world) -> None:
 
 def test_quarantined_rows_are_out_and_warned_rows_stay(world) -> None:
     settings, _ = world
-    current = rawstore.read(settings.validated_dir, "incident_interventions")
+    current = incidents.read_current(settings)
     ids = set(current["incident_id"].to_list())
     assert {"B1", "B3", "B4", "B5", "B6", "Z1"}.isdisjoint(ids)
     assert {"B7", "B8", "B9", "A1", "A2"} <= ids
@@ -200,7 +200,7 @@ def test_quarantined_rows_are_out_and_warned_rows_stay(world) -> None:
 
 def test_amendments_latest_wins_invalid_later_version_does_not_replace(world) -> None:
     settings, _ = world
-    current = rawstore.read(settings.validated_dir, "incident_interventions")
+    current = incidents.read_current(settings)
     a5 = current.filter(pl.col("incident_id") == "A5")
     assert a5.height == 1 and a5["duration_minutes"][0] == 20 and a5["versions"][0] == 2
     a6 = current.filter(pl.col("incident_id") == "A6")  # equal record_updated_at: the later archived file
@@ -209,7 +209,7 @@ def test_amendments_latest_wins_invalid_later_version_does_not_replace(world) ->
 
 def test_durations_use_absolute_instants_across_clock_changes(world) -> None:
     settings, _ = world
-    current = rawstore.read(settings.validated_dir, "incident_interventions")
+    current = incidents.read_current(settings)
     minutes = dict(zip(current["incident_id"], current["duration_minutes"], strict=True))
     assert minutes["C1"] == 120  # autumn: 01:30 is the first occurrence (BST)
     assert minutes["C2"] == 90  # spring: across the missing hour
@@ -220,7 +220,7 @@ def test_durations_use_absolute_instants_across_clock_changes(world) -> None:
 
 def test_person_key_is_the_hmac_and_never_the_raw_reference(world) -> None:
     settings, _ = world
-    current = rawstore.read(settings.validated_dir, "incident_interventions")
+    current = incidents.read_current(settings)
     expected = hmac.new(KEY.encode(), f"P1:{RAW_REFS[0]}".encode(), hashlib.sha256).hexdigest()
     assert current.filter(pl.col("incident_id") == "A1")["person_key"].to_list() == [expected]
     for key in current["person_key"].unique().to_list():
@@ -321,17 +321,19 @@ def test_rate_uses_bed_days_later_row_replaces(world) -> None:
 
 def test_revalidation_is_idempotent(world) -> None:
     settings, _ = world
-    folder = settings.validated_dir / "incident_interventions"
+    folder = settings.validated_dir
     files_before = sorted(p.relative_to(folder) for p in folder.rglob("*.parquet"))
-    rows_before = rawstore.read(settings.validated_dir, "incident_interventions").sort(
+    rows_before = incidents.read_current(settings).sort(
         ["provider_code", "incident_id", "intervention_seq"])
     flags_before = flags(settings).sort("flag_id")
+    parts = {p: p.stat().st_mtime_ns for p in (settings.raw_dir / "incident_rows").rglob("part-*.parquet")}
     run_incidents(settings)
     assert sorted(p.relative_to(folder) for p in folder.rglob("*.parquet")) == files_before
-    assert rawstore.read(settings.validated_dir, "incident_interventions").sort(
+    assert incidents.read_current(settings).sort(
         ["provider_code", "incident_id", "intervention_seq"]).equals(rows_before)
     assert flags(settings).sort("flag_id").equals(flags_before)
-    assert len(list((settings.raw_dir / "incident_rows").rglob("part-*.parquet"))) == 1  # nothing re-read
+    # nothing re-read: the same parts, untouched
+    assert {p: p.stat().st_mtime_ns for p in (settings.raw_dir / "incident_rows").rglob("part-*.parquet")} == parts
 
 
 def test_feeds_are_held_without_a_usable_key(tmp_path: Path) -> None:
@@ -362,7 +364,7 @@ def test_retention_dry_run_changes_nothing_and_delete_keeps_monthly_aggregates(w
     assert {f for f in files_before} == {p for p in settings.state.rglob("*") if p.is_file()}
     assert all(p.stat().st_mtime_ns == t for p, t in files_before.items())
     retention.apply_retention(settings, plan)
-    current = rawstore.read(settings.validated_dir, "incident_interventions")
+    current = incidents.read_current(settings)
     assert set(current["incident_id"].to_list()) <= {"C1", "C2", "C3"} | {
         i for i in current["incident_id"].to_list() if i.startswith(("P3-2020", "P4-2020"))}
     assert {"C1", "C2", "C3"} <= set(current["incident_id"].to_list())

@@ -9,9 +9,9 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
-import polars as pl
+import pyarrow as pa
 
-from orchestration.lib import incidents, rawstore
+from orchestration.lib import incidents
 from orchestration.lib.timeutil import parse_local_datetime, to_utc
 
 
@@ -26,19 +26,23 @@ def _edge_times() -> list[str]:
     return values
 
 
-def _typed(tmp_path: Path, texts: list[str | None]) -> dict[str, dt.datetime | None]:
-    """start_at text -> start_utc as the validation SQL computes it."""
-    schema = rawstore.SCHEMAS["incident_rows"]
-    frame = pl.DataFrame({"start_at": texts, "row_number": list(range(len(texts)))}).with_columns(
-        pl.lit("P1").alias("provider_code"), pl.lit("h").alias("file_hash"),
-        pl.lit(dt.datetime(2100, 1, 1, tzinfo=dt.UTC)).alias("archived_at"))
-    path = tmp_path / "rows.parquet"
-    rawstore.conform(frame, schema).write_parquet(path)
+def _typed(tmp_path: Path, texts: list[str | None]) -> dict[str | None, dt.datetime | None]:
+    """start_at text -> start_at as ingestion stores it (prepared_rows_sql over text rows)."""
+    columns = {column: [None] * len(texts) for column in (*incidents.FEED_COLUMNS, "person_ref")}
+    columns["start_at"] = texts
+    rows = pa.table({"provider_code": ["P1"] * len(texts), "file_hash": ["h"] * len(texts),
+                     "archive_seq": [1] * len(texts),
+                     "archived_at": pa.array([dt.datetime(2100, 1, 1, tzinfo=dt.UTC)] * len(texts),
+                                             pa.timestamp("us", "UTC")),
+                     "row_number": list(range(len(texts))),
+                     **{name: pa.array(values, pa.string()) for name, values in columns.items()}})
     with incidents.connect() as con:
         incidents.register_london(con)
-        rows = con.execute(f"select row_number, start_utc from ({incidents.typed_rows_sql(str(path))}) "
-                           "order by row_number").fetchall()
-    return {texts[i]: value for i, value in rows}  # type: ignore[index]
+        incidents.register_person_key(con, "test-key")
+        con.register("text_rows", rows)
+        got = con.execute(f"select row_number, start_at from ({incidents.prepared_rows_sql('select * from text_rows')}) "
+                          "order by row_number").fetchall()
+    return {texts[i]: value for i, value in got}
 
 
 def test_naive_times_match_zoneinfo_at_every_clock_change(tmp_path: Path) -> None:

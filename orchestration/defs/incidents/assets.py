@@ -1,9 +1,9 @@
 """Incident feeds: archive, pseudonymise and read the new files, then validate the whole feed.
 
 One asset, run by `incidents_job` before `collect_job`, so the single dbt build of a run sees the
-incident datasets. Validation recomputes every month from the raw layer (an amendment can move an
-intervention to another month) and rewrites each month's partition with the same rows, so
-reprocessing is idempotent. Without a usable pseudonymisation key the feeds are held: one
+incident datasets. Validation judges every version in the raw layer again (an amendment can move an
+intervention to another month) and replaces its outputs whole, so reprocessing is idempotent.
+Without a usable pseudonymisation key the feeds are held: one
 run-level error (validated/collection_notes), nothing read, everything else proceeds.
 """
 
@@ -16,9 +16,10 @@ from orchestration.lib.incident_reports import write_commissioner_reports, write
 from orchestration.resources import LdisSettings
 
 OUTPUTS = [
-    (["raw", "incident_rows"], "Every version of every incident row received, person_ref replaced by person_key."),
+    (["raw", "incident_rows"], "Every version of every incident row received, typed, person_ref replaced by "
+                               "person_key."),
     (["raw", "incident_files"], "One row per incident-feed file read (or refused: unregistered provider)."),
-    (["validated", "incident_interventions"], "Current valid interventions, one partition folder per month."),
+    (["validated", "incident_amendments"], "For each intervention received more than once, the version chosen."),
     (["validated", "incident_quarantine"], "Rows quarantined by I01-I03, with the rule and field."),
     (["validated", "incident_bed_days"], "Occupied bed days per provider and month."),
     (["validated", "providers"], "The current provider register (register/providers.csv)."),
