@@ -4,7 +4,9 @@
 14,000 x `scale` intervention rows (scale 715 gives ~10 million) as one CSV per provider and
 financial year under `incidents/<provider_code>/`, plus `bed_days.csv` for inpatient and
 residential providers. Values are derived from the row number by hashing, so the output is the
-same on every run. Clean rows only: the I rules are exercised by the sample and the tests.
+same on every run. Each provider also sends `amendments.csv`: 1% of its last year's rows again, a
+day later, with a new end (the latest version wins). Otherwise clean rows: the I rules are
+exercised by the sample and the tests.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from orchestration.sample.incidents import FEED_COLUMNS, build_providers
 from orchestration.sample.register import build_register
 
 BASE_ROWS = 14_000  # about the rows of the default sample (13,786)
-YEARS = (2017, 2018, 2019, 2020)  # financial years starting April of these years
+YEARS = (2017, 2018, 2019, 2020)
+AMEND_EVERY = 100  # one row in a hundred of the last year is amended  # financial years starting April of these years
 PHYSICAL = ["07", "09", "10", "11", "13", "08", "14", "16", "05", "06", "04", "01"]
 CARE = ["07", "11", "13", "16", "X1", "X2", "X3", "X4"]
 
 
-def _feed_sql(provider: str, types: list[str], rows: int, year: int) -> str:
+def _feed_sql(provider: str, types: list[str], rows: int, year: int, where: str = "true") -> str:
     # two interventions per incident (seq 1 and 2); ~400 people per provider; starts spread over the year
     type_list = ", ".join(f"'{t}'" for t in types)
     seconds = 365 * 24 * 3600
@@ -56,6 +59,7 @@ def _feed_sql(provider: str, types: list[str], rows: int, year: int) -> str:
                     + (i % 2) * 600) as s,
                 cast(2 + hash(i, 'm') % 60 as bigint) as m
             from range({rows}) as t(i)
+            where {where}
         )
     """
 
@@ -82,6 +86,16 @@ def generate_scaled_incidents(root: Path, scale: float) -> int:
                 con.execute(f"copy ({_feed_sql(provider.provider_code, types, per_file, year)}) "
                             f"to '{target}' (header true)").fetchall()
                 total += per_file
+            # amendments: 1% of the last year's rows sent again a day later, each now lasting 30 minutes
+            amended = _feed_sql(provider.provider_code, types, per_file, YEARS[-1], f"i % {AMEND_EVERY} = 0")
+            con.execute(f"""copy (select * replace (
+                                      strftime(cast(record_updated_at as timestamp) + interval 1 day,
+                                               '%Y-%m-%dT%H:%M:%S') as record_updated_at,
+                                      strftime(cast(start_at as timestamp) + interval 30 minute,
+                                               '%Y-%m-%dT%H:%M:%S') as end_at)
+                                  from ({amended}))
+                            to '{folder / "amendments.csv"}' (header true)""").fetchall()
+            total += len(range(0, per_file, AMEND_EVERY))
             if provider.has_bed_days:
                 con.execute(f"""copy (select strftime(timestamp '2017-04-01' + to_months(cast(n as integer)), '%Y-%m')
                                          as month, 30000 as occupied_bed_days from range(48) as t(n))
