@@ -43,8 +43,10 @@ def main() -> None:
     began = time.perf_counter()
     summary = incidents.validate_feeds(settings, providers, incidents.read_bed_days(settings.landing, archive))
     sql_seconds = time.perf_counter() - began
-    current = rawstore.read(settings.validated_dir, "incident_interventions")
-    month, month_rows = current.group_by("month").len().sort("len", descending=True).row(0)
+    with incidents.connect() as con:  # the busiest month of current interventions
+        month, month_rows = con.execute(
+            f"select month, count(*) from ({incidents.current_rows_sql(settings.raw_dir, settings.validated_dir)}) "
+            "group by month order by 2 desc, 1 limit 1").fetchall()[0]
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     began = time.perf_counter()
     incidents.gx_audit(settings, month)  # cold: GX import and context, plus the month's typed rows
