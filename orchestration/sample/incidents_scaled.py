@@ -64,6 +64,38 @@ def _feed_sql(provider: str, types: list[str], rows: int, year: int, where: str 
     """
 
 
+def _per_file(providers: list, scale: float) -> int:
+    return max(2, int(BASE_ROWS * scale / (len(providers) * len(YEARS))) // 2 * 2)
+
+
+def _write_amendments(con: duckdb.DuckDBPyConnection, target: Path, provider: str, types: list[str],
+                      per_file: int, shift: int) -> int:
+    """1% of the last year's rows (row numbers = shift modulo 100) sent again a day later, each now
+    lasting 30 minutes; returns the rows written."""
+    amended = _feed_sql(provider, types, per_file, YEARS[-1], f"i % {AMEND_EVERY} = {shift}")
+    con.execute(f"""copy (select * replace (
+                              strftime(cast(record_updated_at as timestamp) + interval 1 day,
+                                       '%Y-%m-%dT%H:%M:%S') as record_updated_at,
+                              strftime(cast(start_at as timestamp) + interval 30 minute,
+                                       '%Y-%m-%dT%H:%M:%S') as end_at)
+                          from ({amended}))
+                    to '{target}' (header true)""").fetchall()
+    return len(range(shift, per_file, AMEND_EVERY))
+
+
+def write_amendment_round(root: Path, scale: float, name: str, shift: int) -> int:
+    """A further round of amendments from every provider (`incidents/<code>/<name>`), as the next
+    month's run would receive them; returns the rows written."""
+    providers = build_providers(build_register())
+    total = 0
+    with duckdb.connect() as con:
+        for provider in providers:
+            types = PHYSICAL if provider.sector == "nhs" else CARE
+            total += _write_amendments(con, root / "incidents" / provider.provider_code / name,
+                                       provider.provider_code, types, _per_file(providers, scale), shift)
+    return total
+
+
 def generate_scaled_incidents(root: Path, scale: float) -> int:
     """Write the scaled feeds; returns the number of intervention rows written."""
     providers = build_providers(build_register())
@@ -73,7 +105,7 @@ def generate_scaled_incidents(root: Path, scale: float) -> int:
         writer.writerow(["provider_code", "provider_name", "sector", "setting_type", "commissioner_code",
                          "org_code", "training_certification"])
         writer.writerows(p.csv_row() for p in providers)
-    per_file = max(2, int(BASE_ROWS * scale / (len(providers) * len(YEARS))) // 2 * 2)
+    per_file = _per_file(providers, scale)
     total = 0
     with duckdb.connect() as con:
         con.execute("set timezone = 'UTC'").fetchall()
@@ -86,16 +118,7 @@ def generate_scaled_incidents(root: Path, scale: float) -> int:
                 con.execute(f"copy ({_feed_sql(provider.provider_code, types, per_file, year)}) "
                             f"to '{target}' (header true)").fetchall()
                 total += per_file
-            # amendments: 1% of the last year's rows sent again a day later, each now lasting 30 minutes
-            amended = _feed_sql(provider.provider_code, types, per_file, YEARS[-1], f"i % {AMEND_EVERY} = 0")
-            con.execute(f"""copy (select * replace (
-                                      strftime(cast(record_updated_at as timestamp) + interval 1 day,
-                                               '%Y-%m-%dT%H:%M:%S') as record_updated_at,
-                                      strftime(cast(start_at as timestamp) + interval 30 minute,
-                                               '%Y-%m-%dT%H:%M:%S') as end_at)
-                                  from ({amended}))
-                            to '{folder / "amendments.csv"}' (header true)""").fetchall()
-            total += len(range(0, per_file, AMEND_EVERY))
+            total += _write_amendments(con, folder / "amendments.csv", provider.provider_code, types, per_file, 0)
             if provider.has_bed_days:
                 con.execute(f"""copy (select strftime(timestamp '2017-04-01' + to_months(cast(n as integer)), '%Y-%m')
                                          as month, 30000 as occupied_bed_days from range(48) as t(n))
