@@ -31,6 +31,7 @@ import hmac
 import io
 import itertools
 import os
+import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -160,7 +161,7 @@ class IngestSummary:
     rows_read: int = 0
     people_keyed: int = 0
     unregistered_files: int = 0
-    unreadable: list[str] = field(default_factory=list)
+    unreadable: dict[str, str] = field(default_factory=dict)  # file hash -> why it was not read
 
 
 def _known_hashes(raw_dir: Path) -> set[str]:
@@ -189,7 +190,8 @@ def ingest_feeds(settings: Settings, archive: Archive, registered: set[str]) -> 
             summary.unregistered_files += 1
         file_rows.append({"file_hash": receipt.file_hash, "provider_code": receipt.file.provider_code,
                           "landing_path": receipt.file.relative, "archive_seq": receipt.archive_seq,
-                          "archived_at": receipt.archived_at, "status": status, "rows": None})
+                          "archived_at": receipt.archived_at, "status": status, "rows": None,
+                          "detail": None})
     if to_read:
         counts = _read_batch(settings, archive, to_read, key, summary)
         for row in file_rows:
@@ -197,6 +199,7 @@ def ingest_feeds(settings: Settings, archive: Archive, registered: set[str]) -> 
                 row["rows"] = counts.get(str(row["file_hash"]), 0)
                 if str(row["file_hash"]) in summary.unreadable:
                     row["status"] = "unreadable"
+                    row["detail"] = summary.unreadable[str(row["file_hash"])]
     if file_rows:
         frame = pl.DataFrame(file_rows, schema=RAW_SCHEMAS["incident_files"])
         target = settings.raw_dir / "incident_files" / "cycle=none" / \
@@ -242,12 +245,33 @@ def _csv_source(paths: list[str], header: tuple[str, ...], filename: bool = Fals
             f"delim = ',', quote = '\"', escape = '\"'{', filename = true' if filename else ''})")
 
 
-def _readable(con: duckdb.DuckDBPyConnection, header: tuple[str, ...], paths: list[str]) -> bool:
+NO_HEADER = "not a readable incident CSV (no header row with incident_id, or not text)"
+
+
+def _reader_error(error: duckdb.Error) -> str:
+    """Why DuckDB's CSV reader rejected a file, without the offending line or any quoted value
+    (either may hold a person_ref)."""
+    kept: list[str] = []
+    lines = iter(str(error).splitlines())
+    for line in lines:
+        if line.startswith("Possible fixes"):
+            break
+        if line.startswith("Original Line"):
+            next(lines, None)
+            continue
+        line = re.sub(r"'[^']*'|\"[^\"]*\"", "'...'", line).strip()
+        if line:
+            kept.append(line)
+    return "; ".join(kept)[:300] or "rejected by DuckDB's CSV reader"
+
+
+def _reader_rejects(con: duckdb.DuckDBPyConnection, header: tuple[str, ...], paths: list[str]) -> str | None:
+    """None when DuckDB's reader accepts the files' layout (the lines it samples), else why not."""
     try:
         con.execute(f"describe select * from {_csv_source(paths, header)}").fetchall()
-    except duckdb.Error:
-        return False
-    return True
+    except duckdb.Error as error:
+        return _reader_error(error)
+    return None
 
 
 # Files of at least this size are read each by its own query (its rows numbered as read); smaller
@@ -337,36 +361,54 @@ def _read_batch(settings: Settings, archive: Archive, receipts: list[Receipt], k
     chunks are read in parallel (one query each: a numbered read runs on one thread). Files DuckDB's
     reader rejects are left out (and reported unreadable)."""
     by_path = {str(archive.path_of(r.file_hash)): r for r in receipts}
-    groups, bad = _by_header(sorted(by_path))
+    groups, no_header = _by_header(sorted(by_path))
+    bad = dict.fromkeys(no_header, NO_HEADER)  # path -> why it is not read
     folder = settings.raw_dir / "incident_rows" / "cycle=none"
     folder.mkdir(parents=True, exist_ok=True)
     with connect(settings.state / "duckdb_tmp") as con:
         readable: dict[tuple[str, ...], list[str]] = {}
         for header, paths in groups.items():
             readable[header] = paths
-            if not _readable(con, header, paths):  # find the files the reader rejects; the others are read
-                readable[header] = [path for path in paths if _readable(con, header, [path])]
-                bad.extend(path for path in paths if path not in readable[header])
-        summary.unreadable = [by_path[p].file_hash for p in bad]
+            if _reader_rejects(con, header, paths):  # find the files the reader rejects; the others are read
+                reasons = {path: _reader_rejects(con, header, [path]) for path in paths}
+                readable[header] = [path for path, reason in reasons.items() if reason is None]
+                bad.update({path: reason for path, reason in reasons.items() if reason is not None})
         chunks = _chunks({h: paths for h, paths in readable.items() if paths})
         if not chunks:
+            summary.unreadable = {by_path[p].file_hash: reason for p, reason in bad.items()}
             return {}
         _forget_parts(con, folder, [by_path[p].file_hash for _, paths in chunks for p in paths])
         register_london(con)
         people = register_person_key(con, key)
 
-        def write(chunk: tuple[tuple[str, ...], list[str]]) -> None:
+        def write(chunk: tuple[tuple[str, ...], list[str]]) -> dict[str, str]:
+            """Write the chunk's part; the files DuckDB's reader rejects part-way (a row it cannot
+            read, beyond the lines the probe saw) are found by reading them one at a time, and
+            returned with the reason: they are reported unreadable, the others are kept."""
             header, paths = chunk
             part = folder / f"part-{rawstore.batch_key(by_path[p].file_hash for p in paths)}.parquet"
             temporary = part.with_name(f".{part.name}.tmp")
-            with con.cursor() as cursor:
-                register_london(cursor)
-                _run(cursor, f"copy ({prepared_rows_sql(_chunk_select(header, paths, by_path))}) "
-                             f"to '{temporary}' (format parquet, compression zstd, compression_level 1)")
+            try:
+                with con.cursor() as cursor:
+                    register_london(cursor)
+                    _run(cursor, f"copy ({prepared_rows_sql(_chunk_select(header, paths, by_path))}) "
+                                 f"to '{temporary}' (format parquet, compression zstd, compression_level 1)")
+            except duckdb.Error as error:
+                temporary.unlink(missing_ok=True)
+                if len(paths) == 1:
+                    return {paths[0]: _reader_error(error)}
+                return {path: reason for alone in paths for path, reason in write((header, [alone])).items()}
             temporary.replace(part)
+            return {}
 
         with ThreadPoolExecutor(max_workers=max(1, min(len(chunks), os.cpu_count() or 1))) as pool:
-            list(pool.map(write, sorted(chunks, key=lambda c: -sum(Path(p).stat().st_size for p in c[1]))))
+            rejected = {path: reason for found in pool.map(write, sorted(
+                chunks, key=lambda c: -sum(Path(p).stat().st_size for p in c[1]))) for path, reason in found.items()}
+        bad.update(rejected)
+        summary.unreadable = {by_path[p].file_hash: reason for p, reason in bad.items()}
+        chunks = [(header, [p for p in paths if p not in rejected]) for header, paths in chunks]
+        if not any(paths for _, paths in chunks):
+            return {}
         hashes = ", ".join(_quoted(by_path[p].file_hash) for _, paths in chunks for p in paths)
         counts = {str(file_hash): int(rows) for file_hash, rows in con.execute(
             f"select file_hash, count(*) from read_parquet('{folder}/part-*.parquet') "
@@ -763,12 +805,14 @@ def validate_feeds(settings: Settings, providers: pl.DataFrame, bed_days: pl.Dat
 
 
 def _unreadable_notes(settings: Settings) -> None:
-    """A collection-level error per feed file DuckDB could not read (no incident_id header, bad bytes)."""
+    """A collection-level error per feed file DuckDB could not read (no incident_id header, bad bytes,
+    a row it cannot read), with the reason."""
     files = rawstore.read(settings.raw_dir, "incident_files")
     files = files.filter(pl.col("status") == "unreadable") if files.height else files
+    reasons = {path: detail or NO_HEADER for path, detail in files.select("landing_path", "detail").unique(
+        "landing_path", keep="first").iter_rows()} if files.height else {}
     rows = [{"cycle_year": None, "source": "incident", "severity": "error",
-             "message": f"{path}: not a readable incident CSV (header with incident_id); archived, not read"}
-            for path in sorted(files["landing_path"].unique().to_list())] if files.height else []
+             "message": f"{path}: {reasons[path]}; archived, not read"} for path in sorted(reasons)]
     rawstore.replace_partition(settings.validated_dir, "collection_notes",
                                pl.DataFrame(rows, schema=rawstore.VALIDATED_SCHEMAS["collection_notes"]),
                                "source=incident")

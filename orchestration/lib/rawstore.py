@@ -99,6 +99,7 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "incident_files": {
         "file_hash": pl.String, "provider_code": pl.String, "landing_path": pl.String,
         "archive_seq": pl.Int64, "archived_at": UTC_TS, "status": pl.String, "rows": pl.Int64,
+        "detail": pl.String,  # why an unreadable file was not read
     },
 }
 

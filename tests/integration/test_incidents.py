@@ -387,11 +387,41 @@ def test_unreadable_file_is_archived_and_named_in_a_collection_error(world) -> N
     settings, _ = world
     notes = rawstore.read(settings.validated_dir, "collection_notes").filter(pl.col("source") == "incident")
     assert notes["message"].to_list() == [
-        "incidents/P2/notes.csv: not a readable incident CSV (header with incident_id); archived, not read"]
+        f"incidents/P2/notes.csv: {incidents.NO_HEADER}; archived, not read"]
     files = rawstore.read(settings.raw_dir, "incident_files")
     unreadable = files.filter(pl.col("status") == "unreadable")
     assert unreadable["landing_path"].to_list() == ["incidents/P2/notes.csv"]
     assert (settings.archive_dir / unreadable["file_hash"][0][:2] / unreadable["file_hash"][0]).exists()
+
+
+def test_a_row_the_reader_rejects_deep_in_a_file_leaves_that_file_out_and_says_where(tmp_path: Path) -> None:
+    """A row with more fields than the header, past the lines DuckDB samples: that file is
+    unreadable (named, with the line; never the line's text), the provider's other files are read."""
+    landing = tmp_path / "landing"
+    build_landing(landing)
+    good = month_rows("P4", "2020-05", 3000)
+    write_feed(landing, "P4", "2020-05.csv", good)
+    bad_path = landing / "incidents" / "P4" / "2020-06.csv"
+    write_feed(landing, "P4", "2020-06.csv", month_rows("P4", "2020-06", 3000))
+    lines = bad_path.read_text().splitlines()
+    lines[2500] += ",SECRET-PERSON-EXTRA"  # one field too many on data row 2500 (line 2501)
+    bad_path.write_text("\n".join(lines) + "\n")
+    settings = make_settings(landing, tmp_path / "w.duckdb", tmp_path / "reports", tmp_path / "state",
+                             pseudonym_key=KEY)
+    settings.ensure_dirs()
+    run_incidents(settings)
+    files = rawstore.read(settings.raw_dir, "incident_files")
+    unreadable = dict(files.filter(pl.col("status") == "unreadable").select("landing_path", "detail").iter_rows())
+    assert set(unreadable) == {"incidents/P2/notes.csv", "incidents/P4/2020-06.csv"}
+    assert "Line: 2501" in unreadable["incidents/P4/2020-06.csv"]
+    notes = rawstore.read(settings.validated_dir, "collection_notes")["message"].to_list()
+    assert any(m.startswith("incidents/P4/2020-06.csv: ") and "2501" in m for m in notes)
+    assert not any("SECRET" in m for m in notes) and "SECRET" not in str(unreadable)
+    current = incidents.read_current(settings)
+    p4 = current.filter(pl.col("provider_code") == "P4")
+    assert p4.filter(pl.col("month") == "2020-05").height == 3000  # the good file, same chunk, read
+    assert p4.filter(pl.col("month") == "2020-06").height == 0
+    assert files.filter(pl.col("landing_path") == "incidents/P4/2020-05.csv")["rows"].to_list() == [3000]
 
 
 def test_each_provider_gets_only_its_own_flags(world, tmp_path: Path) -> None:
