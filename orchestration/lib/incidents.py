@@ -16,9 +16,10 @@ Stages (each a function; the Dagster asset calls them in order):
    (`judged_rows_sql`; no Python loop over rows). Rows failing I01-I03 are quarantined; the current
    version of (provider, incident, seq) is the valid row with the latest `record_updated_at`
    (then the later archived file, then the later row). Validation does not copy the rows: it
-   writes what decides which are current (`incident_quarantine`, `incident_amendments`; the
-   staging model and `current_rows_sql` apply them), plus `incident_bed_days`, `providers` and the
-   incident flags under `validated/flags/source=incident/`, each replaced whole (idempotent).
+   writes what decides which are current (`incident_selection`, one file; the staging model and
+   `current_rows_sql` apply it), the quarantined rows for reporting (`incident_quarantine`),
+   `incident_bed_days`, `providers` and the incident flags under `validated/flags/source=incident/`,
+   each replaced whole (idempotent).
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ DUCKDB_MEMORY = "3GB"  # keeps a national-scale ingest under the 4 GB target (Du
 
 RAW_SCHEMAS = {name: rawstore.SCHEMAS[name] for name in ("incident_rows", "incident_files")}
 VALIDATED_SCHEMAS = {name: rawstore.VALIDATED_SCHEMAS[name] for name in (
-    "incident_amendments", "incident_quarantine", "incident_bed_days", "providers")}
+    "incident_selection", "incident_quarantine", "incident_bed_days", "providers")}
 
 
 class PseudonymKeyError(RuntimeError):
@@ -684,18 +685,20 @@ VERSIONS_JOIN = ("left join amended as d on t.provider_code = d.provider_code an
 
 def current_rows_sql(raw: Path, validated: Path) -> str:
     """SQL: the current interventions, as the staging model selects them: the typed rows of
-    raw.incident_rows that are not quarantined and, for a key received more than once, are the
-    version validation chose (validated/incident_amendments)."""
+    raw.incident_rows that the last validation covered, less the rows it left out and, for a key
+    received more than once, every version but the one it chose (validated/incident_selection)."""
+    selection = f"read_parquet('{rawstore.glob(validated, 'incident_selection')}')"
     return f"""
-        select r.*, cast(coalesce(a.versions, 1) as integer) as versions
+        select r.*, cast(coalesce(c.versions, 1) as integer) as versions
         from read_parquet('{rawstore.glob(raw, 'incident_rows')}', union_by_name = true) as r
-        left join read_parquet('{rawstore.glob(validated, 'incident_quarantine')}') as q
+        left join (select file_hash, row_number from {selection} where kind = 'left_out') as q
             on r.file_hash = q.file_hash and r.row_number = q.row_number
-        left join read_parquet('{rawstore.glob(validated, 'incident_amendments')}') as a
-            on r.provider_code = a.provider_code and r.incident_id = a.incident_id
-            and r.intervention_seq = a.intervention_seq
-        where q.file_hash is null
-            and (a.provider_code is null or (a.file_hash = r.file_hash and a.row_number = r.row_number))
+        left join (select * from {selection} where kind = 'chosen') as c
+            on r.provider_code = c.provider_code and r.incident_id = c.incident_id
+            and r.intervention_seq = c.intervention_seq
+        where r.archive_seq <= (select max(archive_seq) from {selection} where kind = 'covered')
+            and q.file_hash is null
+            and (c.provider_code is null or (c.file_hash = r.file_hash and c.row_number = r.row_number))
     """
 
 
@@ -710,8 +713,9 @@ def validate_feeds(settings: Settings, providers: pl.DataFrame, bed_days: pl.Dat
     datasets and flags.
 
     The rows themselves are not copied: raw.incident_rows holds every version typed, and validation
-    writes what decides which are current - the quarantined versions (`incident_quarantine`) and,
-    for each key received more than once, the chosen version (`incident_amendments`). Streamed,
+    writes what decides which are current, in one file (`incident_selection`): the quarantined
+    versions, for each key received more than once the chosen version, and the last archived file
+    it judged (rows ingested later, by a run that stopped before validating them, are not current). Streamed,
     never materialising every row: (1) the keys received more than once (a group-by on three
     columns); (2) only those keys' valid versions are ranked (latest record_updated_at, then the
     later archived file, then the later row); (3) one narrow pass counts the current rows per
@@ -750,9 +754,11 @@ def validate_feeds(settings: Settings, providers: pl.DataFrame, bed_days: pl.Dat
                 where t.error_rule is null
             ) where version_rank = 1
         """)
-        amendments = con.sql(f"select {KEY}, versions, file_hash, row_number from winners "
-                             f"order by {KEY}").pl()
-        summary.amended = amendments.filter(pl.col("versions") > 1).height
+        chosen = con.sql(f"select 'chosen' as kind, {KEY}, versions, file_hash, row_number from winners "
+                         f"order by {KEY}").pl()
+        summary.amended = chosen.filter(pl.col("versions") > 1).height
+        covered = con.execute(f"select max(archive_seq) from read_parquet('{rows_glob}', union_by_name = true)"
+                              ).fetchall()[0][0]
         months_with_use = con.sql(f"""
             select t.provider_code, t.month, count(*) as interventions
             from ({judged}) as t {VERSIONS_JOIN}
@@ -791,7 +797,13 @@ def validate_feeds(settings: Settings, providers: pl.DataFrame, bed_days: pl.Dat
     rawstore.replace_partition(validated, "incident_quarantine",
                                quarantine.with_columns(pl.col("month").map_elements(
                                    _cycle_of, return_dtype=pl.Int32).alias("cycle_year")), "current")
-    rawstore.replace_partition(validated, "incident_amendments", amendments, "current")
+    selection = pl.concat([
+        quarantine.select(pl.lit("left_out").alias("kind"), "file_hash", "row_number"),
+        chosen,
+        pl.DataFrame({"kind": ["covered"], "archive_seq": [covered]},
+                     schema={"kind": pl.String, "archive_seq": pl.Int64}),
+    ], how="diagonal_relaxed")
+    rawstore.replace_partition(validated, "incident_selection", selection, "current")
     for name, frame in (("providers", providers), ("incident_bed_days", bed_days)):
         rawstore.replace_partition(validated, name, frame, "current")
     _unreadable_notes(settings)

@@ -145,10 +145,13 @@ VALIDATED_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "cycle_year": pl.Int32, "rule_id": pl.String, "org_code": pl.String, "status": pl.String,
         "detail": pl.String,
     },
-    # for each (provider, incident, intervention_seq) received more than once: the version chosen
-    "incident_amendments": {
-        "provider_code": pl.String, "incident_id": pl.String, "intervention_seq": pl.Int32,
-        "versions": pl.Int32, "file_hash": pl.String, "row_number": pl.Int64,
+    # what validation decided, in one file replaced whole (so a reader never sees half a decision):
+    # kind 'left_out' (a quarantined row: file_hash, row_number), 'chosen' (for a key received more
+    # than once, the version that counts and how many valid versions there are) and 'covered' (one
+    # row: the last archive_seq judged; rows archived later are not current until validated)
+    "incident_selection": {
+        "kind": pl.String, "provider_code": pl.String, "incident_id": pl.String, "intervention_seq": pl.Int32,
+        "versions": pl.Int32, "file_hash": pl.String, "row_number": pl.Int64, "archive_seq": pl.Int64,
     },
     "incident_quarantine": {
         "provider_code": pl.String, "incident_id": pl.String, "intervention_seq": pl.String,

@@ -424,6 +424,30 @@ def test_a_row_the_reader_rejects_deep_in_a_file_leaves_that_file_out_and_says_w
     assert files.filter(pl.col("landing_path") == "incidents/P4/2020-05.csv")["rows"].to_list() == [3000]
 
 
+def test_rows_ingested_but_not_yet_validated_are_not_current(world, tmp_path: Path) -> None:
+    """A run that stops between ingest and validation leaves new rows in the raw layer: they count
+    only once a validation has judged them (its `covered` mark), never unjudged."""
+    import shutil
+
+    original, _ = world
+    shutil.copytree(original.landing, tmp_path / "landing")
+    shutil.copytree(original.state, tmp_path / "state")
+    settings = make_settings(tmp_path / "landing", tmp_path / "w.duckdb", tmp_path / "reports", tmp_path / "state",
+                             pseudonym_key=KEY)
+    write_feed(settings.landing, "P4", "2020-07.csv", [
+        row("N1", 1, "2020-07-01T10:00:00", "2020-07-01T10:05:00"),
+        row("N2", 1, "2020-07-01T10:00:00", "2020-07-01T10:05:00", itype="02")])  # I02 once judged
+    before = incidents.read_current(settings).height
+    archive = Archive(settings.archive_dir, settings.raw_dir)
+    providers = incidents.read_providers(settings.landing, archive)
+    assert incidents.ingest_feeds(settings, archive, set(providers["provider_code"].to_list())).rows_read == 2
+    assert incidents.read_current(settings).height == before  # N1 and N2 are in raw, not current
+    incidents.validate_feeds(settings, providers, incidents.read_bed_days(settings.landing, archive))
+    current = incidents.read_current(settings)
+    assert current.height == before + 1
+    assert set(current.filter(pl.col("incident_id").is_in(["N1", "N2"]))["incident_id"].to_list()) == {"N1"}
+
+
 def test_each_provider_gets_only_its_own_flags(world, tmp_path: Path) -> None:
     from orchestration.lib.incident_reports import write_provider_flag_reports
 

@@ -19,7 +19,7 @@ OUTPUTS = [
     (["raw", "incident_rows"], "Every version of every incident row received, typed, person_ref replaced by "
                                "person_key."),
     (["raw", "incident_files"], "One row per incident-feed file read (or refused: unregistered provider)."),
-    (["validated", "incident_amendments"], "For each intervention received more than once, the version chosen."),
+    (["validated", "incident_selection"], "What validation decided: rows left out, versions chosen, files covered."),
     (["validated", "incident_quarantine"], "Rows quarantined by I01-I03, with the rule and field."),
     (["validated", "incident_bed_days"], "Occupied bed days per provider and month."),
     (["validated", "providers"], "The current provider register (register/providers.csv)."),

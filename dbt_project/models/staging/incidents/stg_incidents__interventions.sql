@@ -1,32 +1,41 @@
--- The current interventions: every version received (typed at ingestion) that validation did not
--- quarantine and, for an intervention received more than once, the version it chose.
+-- The current interventions: every version received (typed at ingestion) that the last validation
+-- covered, less the rows it left out (quarantined) and, for an intervention received more than
+-- once, every version but the one it chose. A row ingested by a run that stopped before validating
+-- it is not current (archive_seq after the covered one).
 with versions as (
     select * from {{ source('incidents_raw', 'incident_rows') }}
 ),
 
-quarantined as (
-    select file_hash, row_number from {{ source('incidents', 'incident_quarantine') }}
+selection as (
+    select * from {{ source('incidents', 'incident_selection') }}
 ),
 
-amendments as (
-    select * from {{ source('incidents', 'incident_amendments') }}
+left_out as (
+    select file_hash, row_number from selection where kind = 'left_out'
+),
+
+chosen as (
+    select provider_code, incident_id, intervention_seq, versions, file_hash, row_number
+    from selection
+    where kind = 'chosen'
 ),
 
 current_versions as (
     select
         versions.*,
-        coalesce(amendments.versions, 1) as version_count
+        coalesce(chosen.versions, 1) as version_count
     from versions
-    left join quarantined
-        on versions.file_hash = quarantined.file_hash
-        and versions.row_number = quarantined.row_number
-    left join amendments
-        on versions.provider_code = amendments.provider_code
-        and versions.incident_id = amendments.incident_id
-        and versions.intervention_seq = amendments.intervention_seq
-    where quarantined.file_hash is null
-        and (amendments.file_hash is null
-            or (amendments.file_hash = versions.file_hash and amendments.row_number = versions.row_number))
+    left join left_out
+        on versions.file_hash = left_out.file_hash
+        and versions.row_number = left_out.row_number
+    left join chosen
+        on versions.provider_code = chosen.provider_code
+        and versions.incident_id = chosen.incident_id
+        and versions.intervention_seq = chosen.intervention_seq
+    where versions.archive_seq <= (select max(archive_seq) from selection where kind = 'covered')
+        and left_out.file_hash is null
+        and (chosen.file_hash is null
+            or (chosen.file_hash = versions.file_hash and chosen.row_number = versions.row_number))
 )
 
 select
