@@ -155,8 +155,9 @@ def main() -> None:
     generate_seconds = time.perf_counter() - began
     csv_bytes = sum(p.stat().st_size for p in (base / "landing" / "incidents").rglob("*.csv"))
     script = str(Path(__file__).resolve())
-    floor_seconds, floor_mib, floor_out, floor_cpu = run_child(
-        [script, "--stage", "floor", "--landing", str(base / "landing")])
+    # the floor is the best of three runs (the strictest: the machine's noise only ever slows it)
+    floor_runs = [run_child([script, "--stage", "floor", "--landing", str(base / "landing")]) for _ in range(3)]
+    floor_seconds, floor_mib, floor_out, floor_cpu = min(floor_runs, key=lambda run: run[0])
     shutil.rmtree(base / "run", ignore_errors=True)
     seconds, mib, out, pipeline_cpu = run_child([script, "--stage", "pipeline", "--landing", str(base / "landing"),
                                                  "--state", str(base / "run"), "--scale", str(args.scale)])
@@ -168,6 +169,7 @@ def main() -> None:
         "csv_mib": round(csv_bytes / 2**20, 1),
         "generate_seconds": round(generate_seconds, 2),
         "floor_seconds": round(floor_seconds, 2),
+        "floor_runs_seconds": [round(run[0], 2) for run in floor_runs],
         "floor_peak_mib": round(floor_mib),
         "floor_cpu_seconds": round(floor_cpu, 2),
         "floor_cells": json.loads(floor_out.strip().splitlines()[-1])["cells"],
