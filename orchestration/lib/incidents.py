@@ -345,8 +345,9 @@ def register_person_key(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, s
                 values.append(None)
                 continue
             value = cache.get(pair)
-            if value is None:
-                value = cache[pair] = hmac.new(key.encode(), pair.encode(), hashlib.sha256).hexdigest()
+            if value is None:  # a person not seen before: keyed from the row's own two values
+                at = pc.index(pairs, pair).as_py()
+                value = cache[pair] = person_key(key, providers[at].as_py(), refs[at].as_py())
             values.append(value)
         return pc.take(pa.array(values, pa.string()), pc.index_in(pairs, distinct))
 
@@ -379,8 +380,7 @@ def _read_batch(settings: Settings, archive: Archive, receipts: list[Receipt], k
             summary.unreadable = {by_path[p].file_hash: reason for p, reason in bad.items()}
             return {}
         _forget_parts(con, folder, [by_path[p].file_hash for _, paths in chunks for p in paths])
-        register_london(con)
-        people = register_person_key(con, key)
+        people = register_person_key(con, key)  # a function of the database: the cursors below see it
 
         def write(chunk: tuple[tuple[str, ...], list[str]]) -> dict[str, str]:
             """Write the chunk's part; the files DuckDB's reader rejects part-way (a row it cannot
@@ -659,7 +659,6 @@ def judged_rows_sql(rows_glob: str, files_glob: str | None = None) -> str:
     """
 
 
-
 @dataclass
 class ValidateSummary:
     current_interventions: int = 0
@@ -771,12 +770,10 @@ def validate_feeds(settings: Settings, providers: pl.DataFrame, bed_days: pl.Dat
         flagged = con.sql(f"""
             select t.provider_code, t.incident_id, coalesce(cast(t.intervention_seq as varchar),
                    t.intervention_seq_text) as intervention_seq, t.error_rule, t.error_item, t.error_code,
-                   t.month, t.file_hash, f.landing_path, t.row_number, t.archived_at, t.implausible_duration,
+                   t.month, t.file_hash, t.landing_path, t.row_number, t.archived_at, t.implausible_duration,
                    t.blank_field, t.duration_minutes as minutes, cast(coalesce(w.versions, 1) as integer) as versions,
                    t.intervention_type
-            from ({judged}) as t {VERSIONS_JOIN}
-            left join (select distinct file_hash, landing_path from
-                       read_parquet('{rawstore.glob(raw, 'incident_files')}')) as f on t.file_hash = f.file_hash
+            from ({judged_rows_sql(rows_glob, rawstore.glob(raw, 'incident_files'))}) as t {VERSIONS_JOIN}
             where t.error_rule is not null
                 or ({CURRENT} and (t.implausible_duration or t.blank_field is not null or w.versions > 1))
             order by t.provider_code, t.file_hash, t.row_number
@@ -813,7 +810,6 @@ def validate_feeds(settings: Settings, providers: pl.DataFrame, bed_days: pl.Dat
     for flag in flags:
         summary.flags_by_rule[str(flag["rule_id"])] = summary.flags_by_rule.get(str(flag["rule_id"]), 0) + 1
     return summary
-
 
 
 def _unreadable_notes(settings: Settings) -> None:
