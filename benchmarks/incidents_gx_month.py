@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> None:
-    from orchestration.lib import incidents, rawstore
+    from orchestration.lib import incident_months, incidents, rawstore
     from orchestration.lib.archive import Archive
     from orchestration.sample.incidents_scaled import generate_scaled_incidents
     from orchestration.settings import make_settings
@@ -49,10 +49,10 @@ def main() -> None:
             "group by month order by 2 desc, 1 limit 1").fetchall()[0]
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     began = time.perf_counter()
-    incidents.gx_audit(settings, month)  # cold: GX import and context, plus the month's typed rows
+    incident_months.gx_audit(settings, month)  # cold: GX import and context, plus the month's typed rows
     cold_seconds = time.perf_counter() - began
     began = time.perf_counter()
-    gx_failed, sql_failed = incidents.gx_audit(settings, month)  # warm: what each further month costs
+    verdict = incident_months.gx_audit(settings, month)  # warm: what each further month costs
     gx_seconds = time.perf_counter() - began
     result = {
         "rows": rows, "months": summary.months, "sql_validate_all_months_seconds": round(sql_seconds, 2),
@@ -63,7 +63,7 @@ def main() -> None:
         "gx_all_months_estimate_seconds": round(gx_seconds * summary.months, 1),
         "peak_mib_before_gx": round(before / 1024), "peak_mib_after_gx":
             round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "gx_and_sql_agree": gx_failed == sql_failed,
+        "gx_and_sql_agree": verdict.gx_failed == verdict.sql_failed,
         "machine": "2 cores shared with other engineers (under load)",
         "recorded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }

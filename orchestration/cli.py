@@ -74,6 +74,10 @@ def _print_report(report, settings) -> None:
         print(f"  {cycle}: {status}")
     for trust, seconds in report.trust_refreshes.items():
         print(f"  flag report of {trust} refreshed first, {seconds:.1f}s after the run noticed its change")
+    if report.months_audited:
+        verdict = (f"GX and SQL disagree in {', '.join(report.months_disagreeing)}" if report.months_disagreeing
+                   else "GX and SQL quarantine the same rows in each")
+        print(f"incident months audited: {len(report.months_audited)} ({verdict})")
     timings = ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in report.stage_seconds.items())
     print(f"timings: {timings}")
     print(f"published warehouse: {settings.warehouse}")

@@ -32,8 +32,9 @@ def build_definitions(settings: Settings) -> Definitions:
         assets=[*load_assets_from_modules(ASSET_MODULES), returns_assets.received_files],
         asset_checks=load_asset_checks_from_modules(ASSET_MODULES),
         jobs=[jobs.register_job, jobs.incidents_job, jobs.collect_job, jobs.publish_cycle_job, jobs.snapshot_job,
-              jobs.reports_job, jobs.peer_rules_job, trust_refresh.trust_refresh_job],
+              jobs.reports_job, jobs.peer_rules_job, jobs.incident_months_job, trust_refresh.trust_refresh_job],
         sensors=[sensors.landing_zone_sensor, incidents_sensors.incident_feed_sensor,
+                 incidents_sensors.incident_month_sensor,
                  schedules.refresh_snapshot_and_reports],
         schedules=[schedules.nightly_peer_rules, schedules.publish_after_window],
         resources={

@@ -59,6 +59,9 @@ class RunReport:
     # trusts whose flag reports were refreshed first (one trust's change in a cycle): "cycle/org" ->
     # seconds from the run noticing the change to the report on disk
     trust_refreshes: dict[str, float] = field(default_factory=dict)
+    # incident-feed months audited by this run (GX against SQL), and those where the two disagree
+    months_audited: list[str] = field(default_factory=list)
+    months_disagreeing: list[str] = field(default_factory=list)
 
 
 def prepare_manifest() -> Path:
@@ -159,6 +162,7 @@ def _run_jobs(settings: Settings, definitions, instance, report: RunReport, star
         if timed("trust_refresh", "trust_refresh_job", tags=tags):
             report.trust_refreshes[f"{cycle_year}/{tags[ORG_TAG]}"] = time.perf_counter() - noticed
     timed("incidents", "incidents_job")  # before collect_job: its one dbt build reads the incident datasets
+    _audit_incident_months(settings, instance, report, timed)
     if report.cycles:
         keys = [str(c) for c in report.cycles]
         ordered = [k for k in instance.get_dynamic_partitions(cycles_partitions.name) if k in keys]
@@ -174,6 +178,45 @@ def _run_jobs(settings: Settings, definitions, instance, report: RunReport, star
     report.published = {c: statuses.get(str(c), {}).get("status", "not published") for c in report.cycles}
     report.stage_seconds["total"] = time.perf_counter() - started
     return report
+
+
+def _audit_incident_months(settings: Settings, instance, report: RunReport, timed) -> None:
+    """The months whose versions changed since their last audit (what the month sensor requests one
+    run each for): new months become partitions, then one run per stretch of consecutive stale
+    partitions (a run covers a range of keys)."""
+    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+    from orchestration.defs.partitions import incident_months
+    from orchestration.lib import incident_months as months_lib
+    from orchestration.lib import rawstore
+
+    stale = list(months_lib.months_to_audit(settings.validated_dir))
+    if not stale:
+        return
+    known = instance.get_dynamic_partitions(incident_months.name)
+    instance.add_dynamic_partitions(incident_months.name, [m for m in months_lib.indexed_months(
+        settings.validated_dir) if m not in set(known)])
+    keys = instance.get_dynamic_partitions(incident_months.name)
+    for stretch in _stretches(keys, set(stale)):
+        timed("incident_months", "incident_months_job", tags={ASSET_PARTITION_RANGE_START_TAG: stretch[0],
+                                                              ASSET_PARTITION_RANGE_END_TAG: stretch[-1]})
+    audits = rawstore.read(settings.validated_dir, "incident_month_audit")
+    report.months_audited = stale
+    report.months_disagreeing = sorted(audits.filter(~audits["agrees"])["month"].to_list())
+
+
+def _stretches(keys: list[str], wanted: set[str]) -> list[list[str]]:
+    """The wanted keys as runs of consecutive keys in the partition order."""
+    stretches: list[list[str]] = []
+    previous_wanted = False
+    for key in keys:
+        if key in wanted:
+            if previous_wanted:
+                stretches[-1].append(key)
+            else:
+                stretches.append([key])
+        previous_wanted = key in wanted
+    return stretches
 
 
 # ---------------------------------------------------------------- one trust's change, noticed by a run

@@ -7,7 +7,7 @@ so one cycle's failed audit blocks only that cycle); then the snapshot.
 
 from dagster import AssetKey, AssetSelection, define_asset_job
 
-from orchestration.defs.partitions import cycles
+from orchestration.defs.partitions import cycles, incident_months
 
 REGISTER = AssetSelection.assets(AssetKey(["raw", "register_organisations"]),
                                  AssetKey(["validated", "register_organisations"]),
@@ -21,7 +21,7 @@ register_job = define_asset_job(
 collect_job = define_asset_job(
     "collect_job",
     # every cycle-partitioned asset before publication: a new prong's group joins by itself
-    selection=AssetSelection.all() - AssetSelection.groups("publication", "incidents") - REGISTER,
+    selection=AssetSelection.all() - AssetSelection.groups("publication", "incidents", "incident_months") - REGISTER,
     partitions_def=cycles,
     description="Ingest, validate and build the marts for a range of cycles (one dbt invocation).",
 )
@@ -60,4 +60,9 @@ reports_job = define_asset_job(
 incidents_job = define_asset_job(
     "incidents_job", selection=AssetSelection.groups("incidents"),
     description="Ingest and validate the incident feeds (before collect_job, whose dbt build reads them).",
+)
+
+incident_months_job = define_asset_job(
+    "incident_months_job", selection=AssetSelection.groups("incident_months"), partitions_def=incident_months,
+    description="Audit incident-feed months: GX's incident_feed suite against the SQL quarantine, a month at a time.",
 )

@@ -69,7 +69,8 @@ DUCKDB_MEMORY = "3GB"  # keeps a national-scale ingest under the 4 GB target (Du
 
 RAW_SCHEMAS = {name: rawstore.SCHEMAS[name] for name in ("incident_rows", "incident_files")}
 VALIDATED_SCHEMAS = {name: rawstore.VALIDATED_SCHEMAS[name] for name in (
-    "incident_selection", "incident_quarantine", "incident_bed_days", "providers")}
+    "incident_selection", "incident_quarantine", "incident_bed_days", "providers", "incident_months",
+    "incident_month_audit")}
 
 
 class PseudonymKeyError(RuntimeError):
@@ -803,6 +804,7 @@ def validate_feeds(settings: Settings, providers: pl.DataFrame, bed_days: pl.Dat
     rawstore.replace_partition(validated, "incident_selection", selection, "current")
     for name, frame in (("providers", providers), ("incident_bed_days", bed_days)):
         rawstore.replace_partition(validated, name, frame, "current")
+    write_month_index(rows_glob, validated)
     _unreadable_notes(settings)
     flags = _flags(quarantine, warnings, months_with_use.select("provider_code", "month"), unregistered,
                    providers, bed_days, settings)
@@ -810,6 +812,25 @@ def validate_feeds(settings: Settings, providers: pl.DataFrame, bed_days: pl.Dat
     for flag in flags:
         summary.flags_by_rule[str(flag["rule_id"])] = summary.flags_by_rule.get(str(flag["rule_id"]), 0) + 1
     return summary
+
+
+# A month is the partition Dagster audits (lib/incident_months.py); versions without a readable
+# start_at (I01 by definition) have none and are audited under this key.
+UNDATED = "undated"
+MONTH_KEY = f"coalesce(month, '{UNDATED}')"
+
+
+def write_month_index(rows_glob: str, validated: Path) -> int:
+    """Per month, the versions validation judged and the last archived file that added one: the
+    month's fingerprint, which tells the month sensor what to audit again."""
+    with connect() as con:
+        index = con.sql(f"""
+            select {MONTH_KEY} as month, count(*) as versions, max(archive_seq) as last_archive_seq
+            from read_parquet('{rows_glob}', union_by_name = true)
+            group by all order by month
+        """).pl()
+    rawstore.replace_partition(validated, "incident_months", index, "current")
+    return index.height
 
 
 def _unreadable_notes(settings: Settings) -> None:
@@ -912,32 +933,3 @@ def hold_note(validated: Path, message: str | None) -> None:
                                         "message": message}]
     frame = pl.DataFrame(rows, schema=rawstore.VALIDATED_SCHEMAS["collection_notes"])
     rawstore.replace_partition(validated, "collection_notes", frame, "source=incident")
-
-
-# --------------------------------------------------------------------------------------------- GX audit
-
-def gx_audit(settings: Settings, month: str | None = None) -> tuple[set[int], set[int]]:
-    """Cross-check: (row ids GX's `incident_feed` suite fails, row ids the SQL quarantines), over every
-    version received (or those starting in `month`). GX needs a pandas frame, so this is for frames
-    that fit in memory; the pipeline relies on the SQL."""
-    from orchestration.lib.gx_runner import run_suite
-
-    raw = settings.raw_dir
-    judged = judged_rows_sql(rawstore.glob(raw, "incident_rows"), rawstore.glob(raw, "incident_files"))
-    where = "" if month is None else f"where month = '{month}'"
-    with connect(settings.state / "duckdb_tmp") as con:
-        # instants as epoch seconds (float): GX's column-pair check fails on pyarrow-backed timestamps
-        frame = con.sql(f"""
-            select cast(row_number() over (order by file_hash, row_number) as bigint) as row_id,
-                   incident_id, intervention_seq as seq, person_key, intervention_type, reason,
-                   epoch(record_updated_at) as updated_utc, epoch(start_at) as start_utc,
-                   epoch(start_at) as start_epoch, epoch(end_at) as end_epoch,
-                   epoch(archived_at) as received_epoch, error_rule
-            from ({judged}) {where}
-        """).df()
-    sql_failed = set(frame.loc[frame["error_rule"].notna(), "row_id"].astype(int))
-    frame = frame.drop(columns=["error_rule"])
-    for column in ("incident_id", "person_key", "intervention_type", "reason"):
-        frame[column] = frame[column].astype(object)
-    gx_failed = {row_id for failure in run_suite("incident_feed", frame) for row_id in failure.row_ids}
-    return gx_failed, sql_failed

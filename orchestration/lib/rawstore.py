@@ -161,6 +161,15 @@ VALIDATED_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "incident_bed_days": {
         "provider_code": pl.String, "month": pl.String, "occupied_bed_days": pl.Float64, "file_hash": pl.String,
     },
+    # the incident feed month by month (lib/incident_months.py): what validation judged in each month
+    # (versions received, the last file that added one), replaced whole by each validation...
+    "incident_months": {"month": pl.String, "versions": pl.Int64, "last_archive_seq": pl.Int64},
+    # ...and each month's audit, one partition per month (month=YYYY-MM), replaced by re-auditing it:
+    # GX's incident_feed suite on the month's versions against the SQL quarantine
+    "incident_month_audit": {
+        "month": pl.String, "versions": pl.Int64, "last_archive_seq": pl.Int64, "sql_quarantined": pl.Int64,
+        "gx_failed": pl.Int64, "disagreements": pl.Int64, "agrees": pl.Boolean, "disagreeing_rows": pl.String,
+    },
     "providers": {column: pl.String for column in ("file_hash", *PROVIDER_COLUMNS)},
     # monthly aggregates kept when `ldis retention --delete` removes the detail behind them
     "retained_monthly": {

@@ -48,3 +48,16 @@ def test_jobs_and_sensor(defs) -> None:
     for name in ("register_job", "collect_job", "publish_cycle_job", "snapshot_job"):
         assert defs.resolve_job_def(name) is not None
     assert defs.resolve_sensor_def("landing_zone_sensor") is not None
+
+
+def test_incident_months_are_partitions_with_their_own_job_sensor_and_check(defs) -> None:
+    graph = defs.get_repository_def().asset_graph
+    audit = AssetKey(["validated", "incident_month_audit"])
+    partitions = graph.get(audit).partitions_def
+    assert isinstance(partitions, DynamicPartitionsDefinition) and partitions.name == "incident_months"
+    assert AssetKey(["validated", "incident_months"]) in graph.get(audit).parent_keys
+    assert any(key.asset_key == audit and key.name == "gx_agrees_with_sql" for key in graph.asset_check_keys)
+    job = defs.resolve_job_def("incident_months_job")
+    assert job.partitions_def == partitions and audit in job.asset_layer.executable_asset_keys
+    assert audit not in defs.resolve_job_def("collect_job").asset_layer.executable_asset_keys
+    assert defs.resolve_sensor_def("incident_month_sensor").job_name == "incident_months_job"

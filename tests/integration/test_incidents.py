@@ -17,7 +17,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from orchestration.lib import incidents, rawstore
+from orchestration.lib import incident_months, incidents, rawstore
 from orchestration.lib.archive import Archive
 from orchestration.settings import DEMO_PSEUDONYM_KEY, Settings, make_settings
 from tests.integration.dbt_fixtures import dbt_env, run_dbt
@@ -378,9 +378,9 @@ def test_retention_dry_run_changes_nothing_and_delete_keeps_monthly_aggregates(w
 
 def test_gx_suite_and_sql_quarantine_the_same_rows(world) -> None:
     settings, _ = world
-    gx_failed, sql_failed = incidents.gx_audit(settings)
-    assert len(sql_failed) == 7  # B1, the row without an id, B3, B4, B5, B6 and A5's later version
-    assert gx_failed == sql_failed
+    verdict = incident_months.gx_audit(settings)
+    assert len(verdict.sql_failed) == 7  # B1, the row without an id, B3, B4, B5, B6 and A5's later version
+    assert verdict.gx_failed == verdict.sql_failed
 
 
 def test_unreadable_file_is_archived_and_named_in_a_collection_error(world) -> None:

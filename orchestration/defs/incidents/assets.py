@@ -7,9 +7,20 @@ Without a usable pseudonymisation key the feeds are held: one
 run-level error (validated/collection_notes), nothing read, everything else proceeds.
 """
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    MaterializeResult,
+    asset,
+    multi_asset,
+)
 
-from orchestration.defs.partitions import cycles, single_run
+from orchestration.defs.partitions import cycles, incident_months, single_run
+from orchestration.lib import incident_months as months_lib
 from orchestration.lib import incidents, rawstore
 from orchestration.lib.archive import Archive
 from orchestration.lib.incident_reports import write_commissioner_reports, write_provider_flag_reports
@@ -23,6 +34,8 @@ OUTPUTS = [
     (["validated", "incident_quarantine"], "Rows quarantined by I01-I03, with the rule and field."),
     (["validated", "incident_bed_days"], "Occupied bed days per provider and month."),
     (["validated", "providers"], "The current provider register (register/providers.csv)."),
+    (["validated", "incident_months"], "Per month: the versions judged and the last file that added one "
+                                       "(what the month sensor compares with each month's audit)."),
     (["validated", "incident_flags"], "I01-I08 flags, written under validated/flags/source=incident/ "
                                       "(read by the validation_flags mart with every other flag)."),
 ]
@@ -70,3 +83,29 @@ def commissioner_reports(context: AssetExecutionContext, ldis: LdisSettings):
     context.log.info(f"{written} commissioner files")
     yield MaterializeResult(asset_key=AssetKey(["reports", "commissioner_restrictive_practice"]),
                             metadata={"files": written})
+
+
+MONTH_AUDIT = AssetKey(["validated", "incident_month_audit"])
+
+
+@asset(
+    key=MONTH_AUDIT, group_name="incident_months", partitions_def=incident_months, backfill_policy=single_run,
+    deps=[AssetKey(["raw", "incident_rows"]), AssetKey(["validated", "incident_months"])],
+    check_specs=[AssetCheckSpec("gx_agrees_with_sql", asset=MONTH_AUDIT, blocking=True, description=(
+        "GX's incident_feed suite, run on each month's versions as a pandas frame, fails exactly the rows "
+        "the SQL quarantine leaves out (I01-I03)."))],
+)
+def incident_month_audit(context: AssetExecutionContext, ldis: LdisSettings):
+    """Each month of the incident feeds audited on its own: GX against the SQL that the pipeline
+    relies on, one record per month (replaced whole, so re-running a month gives the same record)."""
+    records = months_lib.audit_months(ldis.get(), context.partition_keys)
+    disagreeing = records.filter(~records["agrees"])
+    yield MaterializeResult(asset_key=MONTH_AUDIT, metadata={
+        "months": records.height, "versions": int(records["versions"].sum() or 0),
+        "sql_quarantined": int(records["sql_quarantined"].sum() or 0),
+        "gx_failed": int(records["gx_failed"].sum() or 0)})
+    yield AssetCheckResult(
+        asset_key=MONTH_AUDIT, check_name="gx_agrees_with_sql", passed=disagreeing.is_empty(),
+        severity=AssetCheckSeverity.ERROR,
+        metadata={"months_disagreeing": ", ".join(disagreeing["month"].to_list()) or "none",
+                  "rows": "; ".join(disagreeing["disagreeing_rows"].drop_nulls().to_list())[:2000] or "none"})

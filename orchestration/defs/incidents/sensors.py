@@ -1,9 +1,12 @@
-"""Notice new or changed incident-feed files and request an incident run."""
+"""Notice new or changed incident-feed files and request an incident run; then notice the months
+whose versions changed and request their audit."""
 
 import hashlib
 
 from dagster import RunRequest, SensorEvaluationContext, SensorResult, sensor
 
+from orchestration.defs.partitions import incident_months
+from orchestration.lib import incident_months as months_lib
 from orchestration.resources import LdisSettings
 
 
@@ -26,3 +29,19 @@ def incident_feed_sensor(context: SensorEvaluationContext, ldis: LdisSettings) -
     if context.cursor == fingerprint:
         return SensorResult(run_requests=[], cursor=fingerprint)
     return SensorResult(run_requests=[RunRequest(run_key=f"incidents:{fingerprint}")], cursor=fingerprint)
+
+
+@sensor(job_name="incident_months_job", minimum_interval_seconds=60)
+def incident_month_sensor(context: SensorEvaluationContext, ldis: LdisSettings) -> SensorResult:
+    """After a validation: each month it judged that is new becomes a partition, and each month
+    whose versions differ from what its last audit saw gets an audit run (one per month; the run
+    key carries the month's fingerprint, so the same versions are never audited twice)."""
+    validated = ldis.get().validated_dir
+    stale = months_lib.months_to_audit(validated)
+    known = set(context.instance.get_dynamic_partitions(incident_months.name))
+    new = [month for month in months_lib.indexed_months(validated) if month not in known] if stale else []
+    return SensorResult(
+        run_requests=[RunRequest(partition_key=month, run_key=f"audit:{month}:{fingerprint}")
+                      for month, fingerprint in stale.items()],
+        dynamic_partitions_requests=[incident_months.build_add_request(new)] if new else [],
+    )

@@ -1,0 +1,116 @@
+"""The incident feeds month by month: the month index validation writes, the GX-against-SQL audit of
+each month (idempotent), which months a new file makes stale, and the Dagster partitions, sensor
+and asset check built on them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from dagster import DagsterInstance, build_sensor_context, materialize
+
+from orchestration.defs.incidents.assets import incident_month_audit
+from orchestration.defs.incidents.sensors import incident_month_sensor
+from orchestration.defs.partitions import incident_months
+from orchestration.lib import incident_months as months_lib
+from orchestration.lib import rawstore
+from orchestration.resources import LdisSettings
+from orchestration.settings import Settings, make_settings
+from tests.integration.test_incidents import KEY, build_landing, row, run_incidents, write_feed
+
+# The crafted feed's quarantined versions by month: 2019-05 holds B1 (no person), the row without an
+# incident id, B4 and B5 (invalid codes); 2019-06 A5's later version (ends before it starts); B6
+# starts in 2099 (after receipt); B3's start_at is unreadable, so it has no month.
+QUARANTINED = {"2019-05": 4, "2019-06": 1, "2099-01": 1, "undated": 1}
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    build_landing(tmp_path / "landing")
+    settings = make_settings(tmp_path / "landing", tmp_path / "w.duckdb", tmp_path / "reports", tmp_path / "state",
+                             pseudonym_key=KEY)
+    settings.ensure_dirs()
+    run_incidents(settings)
+    return settings
+
+
+def audits(settings: Settings) -> pl.DataFrame:
+    return rawstore.read(settings.validated_dir, "incident_month_audit").sort("month")
+
+
+def test_each_month_is_audited_gx_against_sql_and_reauditing_is_idempotent(settings: Settings) -> None:
+    months = months_lib.months_to_audit(settings.validated_dir)
+    assert {"2019-05", "2019-06", "2099-01", "undated"} <= set(months)
+    assert len(months) == 28  # P3/P4's 24 months (April 2018 - March 2020), 2020-06, 2020-10, 2099-01, undated
+    records = months_lib.audit_months(settings, list(months))
+    assert records["agrees"].all() and records["disagreements"].sum() == 0
+    quarantined = {m: q for m, q in records.select("month", "sql_quarantined").iter_rows() if q}
+    assert quarantined == QUARANTINED
+    assert dict(records.select("month", "gx_failed").filter(pl.col("gx_failed") > 0).iter_rows()) == QUARANTINED
+    index = rawstore.read(settings.validated_dir, "incident_months")
+    assert records.sort("month")["versions"].to_list() == index.sort("month")["versions"].to_list()
+    assert months_lib.months_to_audit(settings.validated_dir) == {}
+    before = audits(settings)
+    again = months_lib.audit_months(settings, ["2019-06"])
+    assert again.to_dicts() == before.filter(pl.col("month") == "2019-06").to_dicts()
+    assert audits(settings).equals(before)
+
+
+def test_a_new_file_makes_only_the_months_it_touches_stale(settings: Settings) -> None:
+    audited = months_lib.audit_months(settings, list(months_lib.months_to_audit(settings.validated_dir)))
+    versions = dict(audited.select("month", "versions").iter_rows())
+    # A6 (June 2019) amended, plus one new intervention in August 2019
+    write_feed(settings.landing, "P1", "2019-08.csv", [
+        row("A6", 1, "2019-06-05T10:00:00", "2019-06-05T10:40:00", updated="2019-06-07T10:00:00"),
+        row("E1", 1, "2019-08-02T10:00:00", "2019-08-02T10:05:00"),
+    ])
+    run_incidents(settings)
+    stale = months_lib.months_to_audit(settings.validated_dir)
+    assert list(stale) == ["2019-06", "2019-08"]
+    last_seq = rawstore.read(settings.raw_dir, "incident_files")["archive_seq"].max()
+    assert stale == {month: f"{versions[month] + 1}v{last_seq}" for month in ("2019-06", "2019-08")}
+
+
+def test_a_disagreement_names_the_month_and_the_row(settings: Settings) -> None:
+    frame = months_lib._judged_frame(settings, ["2019-06"])
+    verdict = months_lib.gx_verdict(frame)
+    assert verdict.gx_failed == verdict.sql_failed and len(verdict.sql_failed) == 1
+    # as if GX had missed A5's quarantined version and failed A6's first one
+    a6 = int(frame.loc[(frame["incident_id"] == "A6") & (frame["row_number"] == 2), "row_id"].iloc[0])
+    record = months_lib._month_record("2019-06", frame, months_lib.GxVerdict({a6}, verdict.sql_failed))
+    assert (record["agrees"], record["disagreements"], record["sql_quarantined"], record["gx_failed"]) == (
+        False, 2, 1, 1)
+    assert record["disagreeing_rows"] == ("incidents/P1/2019-06.csv row 2 (GX only); "
+                                          "incidents/P1/2019-07.csv row 2 (SQL only)")
+
+
+def _sensor(settings: Settings, instance: DagsterInstance):
+    context = build_sensor_context(instance=instance, resources={"ldis": LdisSettings.from_settings(settings)})
+    return incident_month_sensor(context)
+
+
+def test_the_sensor_adds_months_and_requests_an_audit_for_each_stale_one(settings: Settings) -> None:
+    with DagsterInstance.ephemeral() as instance:
+        first = _sensor(settings, instance)
+        stale = months_lib.months_to_audit(settings.validated_dir)
+        assert [(r.partition_key, r.run_key) for r in first.run_requests] == [
+            (month, f"audit:{month}:{fingerprint}") for month, fingerprint in stale.items()]
+        (added,) = first.dynamic_partitions_requests
+        assert added.partitions_def_name == incident_months.name and set(added.partition_keys) == set(stale)
+        instance.add_dynamic_partitions(incident_months.name, list(added.partition_keys))
+        result = materialize([incident_month_audit], instance=instance, partition_key="2019-05",
+                             resources={"ldis": LdisSettings.from_settings(settings)})
+        assert result.success
+        (check,) = result.get_asset_check_evaluations()
+        assert check.passed and check.check_name == "gx_agrees_with_sql"
+        assert audits(settings)[["month", "sql_quarantined"]].rows() == [("2019-05", 4)]
+        after = _sensor(settings, instance)
+        assert "2019-05" not in {r.partition_key for r in after.run_requests}
+        assert len(after.run_requests) == len(stale) - 1 and not after.dynamic_partitions_requests
+
+
+def test_no_validation_yet_no_request(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "landing", tmp_path / "w.duckdb", tmp_path / "r", tmp_path / "state")
+    with DagsterInstance.ephemeral() as instance:
+        assert _sensor(settings, instance).run_requests == []
