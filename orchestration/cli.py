@@ -65,6 +65,16 @@ def build_parser() -> argparse.ArgumentParser:
                            help="judge the period as of this date (default today)")
     retention.add_argument("--delete", action="store_true",
                            help="delete what is listed (default: dry run, nothing is changed)")
+    reread = commands.add_parser(
+        "reread-incidents", help="type the raw incident rows again from the archived files (after a change to "
+        "the typing); the next `ldis run` validates and rebuilds the marts")
+    reread.add_argument("--warehouse", required=not os.environ.get("LDIS_WAREHOUSE"),
+                        default=os.environ.get("LDIS_WAREHOUSE"), help="published DuckDB snapshot")
+    reread.add_argument("--state", default=os.environ.get("LDIS_STATE"), help="state directory")
+    which = reread.add_mutually_exclusive_group(required=True)
+    which.add_argument("--month", action="append", help="a month (YYYY-MM, or 'undated'); repeat for more")
+    which.add_argument("--all", action="store_true", help="every month")
+    reread.add_argument("--demo", action="store_true", help="the state is `ldis demo`'s: use the demo key")
     return parser
 
 
@@ -160,10 +170,28 @@ def command_retention(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_reread_incidents(args: argparse.Namespace) -> int:
+    from orchestration.lib import incidents
+
+    key = DEMO_PSEUDONYM_KEY if args.demo else os.environ.get("LDIS_PSEUDONYM_KEY")
+    settings = make_settings(".", args.warehouse, ".", args.state, pseudonym_key=key, demo_mode=args.demo)
+    if not settings.state.is_dir():
+        print(f"no state directory at {settings.state}", file=sys.stderr)
+        return EXIT_COULD_NOT_RUN
+    try:
+        summary = incidents.reread_months(settings, None if args.all else args.month)
+    except (incidents.PseudonymKeyError, incidents.RereadRefused) as refused:
+        print(f"refused: {refused}", file=sys.stderr)
+        return EXIT_COULD_NOT_RUN
+    print(f"re-read {summary.rows} rows of {summary.files} archived files ({summary.parts} parts); "
+          f"months audited again by the next `ldis run`: {', '.join(summary.months) or 'none'}")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handlers = {"run": command_run, "demo": command_demo, "generate": command_generate,
-                "retention": command_retention}
+                "retention": command_retention, "reread-incidents": command_reread_incidents}
     return handlers[args.command](args)
 
 

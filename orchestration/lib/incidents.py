@@ -34,9 +34,11 @@ import itertools
 import os
 import re
 import shutil
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -65,6 +67,7 @@ INTERVENTION_TYPES = ("01", "04", "05", "06", "07", "08", "09", "10", "11", "12"
 PHYSICAL_OR_MECHANICAL = ("01", "04", "07", "08", "09", "10", "11", "12", "13")
 REASONS = ("10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "98", "99")
 PROVIDER_COLUMNS = rawstore.PROVIDER_COLUMNS
+T = TypeVar("T")
 DUCKDB_MEMORY = "3GB"  # keeps a national-scale ingest under the 4 GB target (DuckDB spills beyond it)
 
 RAW_SCHEMAS = {name: rawstore.SCHEMAS[name] for name in ("incident_rows", "incident_files")}
@@ -388,24 +391,15 @@ def _read_batch(settings: Settings, archive: Archive, receipts: list[Receipt], k
             read, beyond the lines the probe saw) are found by reading them one at a time, and
             returned with the reason: they are reported unreadable, the others are kept."""
             header, paths = chunk
-            part = folder / f"part-{rawstore.batch_key(by_path[p].file_hash for p in paths)}.parquet"
-            temporary = part.with_name(f".{part.name}.tmp")
             try:
-                with con.cursor() as cursor:
-                    register_london(cursor)
-                    _run(cursor, f"copy ({prepared_rows_sql(_chunk_select(header, paths, by_path))}) "
-                                 f"to '{temporary}' (format parquet, compression zstd, compression_level 1)")
+                _write_part(con, folder, header, paths, by_path)
             except duckdb.Error as error:
-                temporary.unlink(missing_ok=True)
                 if len(paths) == 1:
                     return {paths[0]: _reader_error(error)}
                 return {path: reason for alone in paths for path, reason in write((header, [alone])).items()}
-            temporary.replace(part)
             return {}
 
-        with ThreadPoolExecutor(max_workers=max(1, min(len(chunks), os.cpu_count() or 1))) as pool:
-            rejected = {path: reason for found in pool.map(write, sorted(
-                chunks, key=lambda c: -sum(Path(p).stat().st_size for p in c[1]))) for path, reason in found.items()}
+        rejected = {path: reason for found in _in_parallel(write, chunks) for path, reason in found.items()}
         bad.update(rejected)
         summary.unreadable = {by_path[p].file_hash: reason for p, reason in bad.items()}
         chunks = [(header, [p for p in paths if p not in rejected]) for header, paths in chunks]
@@ -421,6 +415,34 @@ def _read_batch(settings: Settings, archive: Archive, receipts: list[Receipt], k
     return counts
 
 
+def _write_part(con: duckdb.DuckDBPyConnection, folder: Path, header: tuple[str, ...], paths: list[str],
+                by_path: dict[str, Receipt], check: Callable[[Path, Path], None] | None = None) -> Path:
+    """One query: the files' rows typed into the part named by their hashes, written to a temporary
+    name and renamed over it (a part of the same files is replaced whole, never half). `check`
+    sees (new, current part) before the rename and may refuse it by raising."""
+    part = folder / f"part-{rawstore.batch_key(by_path[p].file_hash for p in paths)}.parquet"
+    temporary = part.with_name(f".{part.name}.tmp")
+    try:
+        with con.cursor() as cursor:
+            register_london(cursor)
+            _run(cursor, f"copy ({prepared_rows_sql(_chunk_select(header, paths, by_path))}) "
+                         f"to '{temporary}' (format parquet, compression zstd, compression_level 1)")
+        if check is not None:
+            check(temporary, part)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    temporary.replace(part)
+    return part
+
+
+def _in_parallel(write: Callable[[tuple[tuple[str, ...], list[str]]], T], chunks: list[tuple[tuple[str, ...], list[str]]]
+                 ) -> list[T]:
+    """`write` on each chunk, largest first, one thread per core (a numbered read runs on one thread)."""
+    with ThreadPoolExecutor(max_workers=max(1, min(len(chunks), os.cpu_count() or 1))) as pool:
+        return list(pool.map(write, sorted(chunks, key=lambda c: -sum(Path(p).stat().st_size for p in c[1]))))
+
+
 def _forget_parts(con: duckdb.DuckDBPyConnection, folder: Path, file_hashes: list[str]) -> None:
     """Delete parts holding rows of files about to be read: left by a run that stopped after writing
     them but before recording the files as read, so reading them again never doubles a row."""
@@ -430,6 +452,88 @@ def _forget_parts(con: duckdb.DuckDBPyConnection, folder: Path, file_hashes: lis
     for (path,) in con.execute(f"select distinct filename from read_parquet('{folder}/part-*.parquet', "
                                f"filename = true) where file_hash in ({hashes})").fetchall():
         Path(path).unlink()
+
+
+# --------------------------------------------------------------------------------------------- re-read
+
+class RereadRefused(RuntimeError):
+    """A re-read that would change what it must not: the person keys (another pseudonymisation key)."""
+
+
+@dataclass
+class RereadSummary:
+    parts: int = 0
+    files: int = 0
+    rows: int = 0
+    months: list[str] = field(default_factory=list)  # every month of the parts re-read
+
+
+def reread_months(settings: Settings, months: list[str] | None = None) -> RereadSummary:
+    """Type again, from the archived bytes, every part of raw.incident_rows holding versions of
+    `months` (every part when None): after a change to the typing (`prepared_rows_sql`), the raw
+    layer is rebuilt without asking providers to resend. Each part is read again from the same
+    archived files in one query and renamed over itself (its name is the hash of its files), so a
+    run that stops half-way leaves each part old or new, never both or neither, and running it again
+    gives the same parts. A part whose person keys would change (another key in LDIS_PSEUDONYM_KEY)
+    is refused and kept: people counted under two keys would be counted twice. Validation must run
+    after (`validate_feeds`), as after any ingest."""
+    key = usable_key(settings)
+    folder = settings.raw_dir / "incident_rows" / "cycle=none"
+    summary = RereadSummary()
+    if not any(folder.glob("part-*.parquet")):
+        return summary
+    archive = Archive(settings.archive_dir, settings.raw_dir)
+    files = {row["file_hash"]: row for row in rawstore.read(settings.raw_dir, "incident_files").iter_rows(named=True)}
+    wanted = "" if months is None else "where {} in ({})".format(MONTH_KEY, ", ".join(_quoted(m) for m in months))
+    with connect(settings.state / "duckdb_tmp") as con:
+        parts = con.execute(f"""
+            select filename, list(distinct file_hash order by file_hash), count(*),
+                list(distinct {MONTH_KEY} order by {MONTH_KEY})
+            from read_parquet('{folder}/part-*.parquet', filename = true)
+            where filename in (select distinct filename from read_parquet('{folder}/part-*.parquet',
+                                                                          filename = true) {wanted})
+            group by filename order by filename
+        """).fetchall()
+        register_person_key(con, key)
+        by_path: dict[str, Receipt] = {}
+        chunks: list[tuple[tuple[str, ...], list[str]]] = []
+        for _, hashes, rows, part_months in parts:
+            summary.months = sorted(set(summary.months) | set(part_months))
+            hash_of = {str(archive.path_of(h)): h for h in hashes}
+            paths = sorted(hash_of)
+            for path, file_hash in hash_of.items():
+                row = files[file_hash]
+                by_path[path] = Receipt(
+                    file=LandingFile(settings.landing / row["landing_path"], row["landing_path"], "incident",
+                                     provider_code=row["provider_code"]),
+                    file_hash=file_hash, size_bytes=0, archived_at=row["archived_at"],
+                    archive_seq=row["archive_seq"], new_bytes=False, new_receipt=False)
+            header = _header(paths[0])
+            if header is None:
+                raise RereadRefused(f"archived file {paths[0]} was read before and has no header now")
+            chunks.append((header, paths))
+            summary.parts += 1
+            summary.files += len(paths)
+            summary.rows += rows
+
+        def same_rows_and_people(new: Path, current: Path) -> None:
+            with con.cursor() as cursor:
+                rows, changed = cursor.execute(f"""
+                    select (select count(*) from read_parquet('{new}')) - (select count(*) from read_parquet('{current}')),
+                        count(*) filter (where n.person_key is distinct from c.person_key)
+                    from read_parquet('{new}') as n join read_parquet('{current}') as c
+                        on n.file_hash = c.file_hash and n.row_number = c.row_number
+                """).fetchall()[0]
+            if rows or changed:
+                raise RereadRefused(
+                    f"{current.name}: re-reading would change {abs(rows)} rows and {changed} person keys (is "
+                    "LDIS_PSEUDONYM_KEY the key these rows were read with?); the part is kept as it was")
+
+        _in_parallel(lambda chunk: _write_part(con, folder, chunk[0], chunk[1], by_path, same_rows_and_people),
+                     chunks)
+    for month in summary.months:  # their typed values may have changed: each month is audited again
+        shutil.rmtree(settings.validated_dir / "incident_month_audit" / f"month={month}", ignore_errors=True)
+    return summary
 
 
 # --------------------------------------------------------------------------------------------- bed days

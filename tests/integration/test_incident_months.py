@@ -10,11 +10,12 @@ import polars as pl
 import pytest
 from dagster import DagsterInstance, build_sensor_context, materialize
 
+from orchestration import cli
 from orchestration.defs.incidents.assets import incident_month_audit
 from orchestration.defs.incidents.sensors import incident_month_sensor
 from orchestration.defs.partitions import incident_months
 from orchestration.lib import incident_months as months_lib
-from orchestration.lib import rawstore
+from orchestration.lib import incidents, rawstore
 from orchestration.resources import LdisSettings
 from orchestration.settings import Settings, make_settings
 from tests.integration.test_incidents import KEY, build_landing, row, run_incidents, write_feed
@@ -114,3 +115,64 @@ def test_no_validation_yet_no_request(tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "landing", tmp_path / "w.duckdb", tmp_path / "r", tmp_path / "state")
     with DagsterInstance.ephemeral() as instance:
         assert _sensor(settings, instance).run_requests == []
+
+
+# ------------------------------------------------------------------ re-reading months from the archive
+
+def raw_rows(settings: Settings) -> pl.DataFrame:
+    return rawstore.read(settings.raw_dir, "incident_rows").sort("file_hash", "row_number")
+
+
+def parts(settings: Settings) -> dict[str, bytes]:
+    folder = settings.raw_dir / "incident_rows" / "cycle=none"
+    return {p.name: p.read_bytes() for p in sorted(folder.glob("part-*.parquet"))}
+
+
+def test_rereading_a_month_types_its_parts_again_from_the_archive(settings: Settings, monkeypatch) -> None:
+    before, before_parts = raw_rows(settings), parts(settings)
+    months_lib.audit_months(settings, list(months_lib.months_to_audit(settings.validated_dir)))
+    typed = incidents.prepared_rows_sql
+    # a change to the typing: authority lower-cased
+    monkeypatch.setattr(incidents, "prepared_rows_sql",
+                        lambda source: f"select * replace (lower(authority) as authority) from ({typed(source)})")
+    summary = incidents.reread_months(settings, ["2019-06"])
+    # small files of one header share a part (one read query): June's part holds the 53 files with
+    # the usual header, read again whole; P2's file (its own header, May only) keeps its part
+    p2 = before.filter(pl.col("provider_code") == "P2")
+    assert (summary.parts, summary.files, summary.rows) == (1, 53, before.height - p2.height) == (1, 53, 345)
+    assert len(before_parts) == 2 and set(parts(settings)) == set(before_parts)
+    assert sum(parts(settings)[name] == data for name, data in before_parts.items()) == 1  # P2's, untouched
+    after = raw_rows(settings)
+    assert after.filter(pl.col("provider_code") == "P2").equals(p2)
+    others = after.filter(pl.col("provider_code") != "P2")
+    expected = [a.lower() if a else a for a in before.filter(pl.col("provider_code") != "P2")["authority"]]
+    assert others["authority"].to_list() == expected and "mha" in expected
+    assert after.drop("authority").equals(before.drop("authority"))  # person keys, instants, rows: the same
+    assert set(months_lib.months_to_audit(settings.validated_dir)) == set(summary.months)
+    monkeypatch.setattr(incidents, "prepared_rows_sql", typed)
+    everything = incidents.reread_months(settings)
+    assert everything.rows == before.height and raw_rows(settings).equals(before)
+    again = incidents.reread_months(settings)
+    assert again.rows == before.height and raw_rows(settings).equals(before)
+
+
+def test_rereading_with_another_key_is_refused_and_changes_nothing(settings: Settings) -> None:
+    before_parts = parts(settings)
+    other = make_settings(settings.landing, settings.warehouse, settings.reports, settings.state,
+                          pseudonym_key="another-secret")
+    with pytest.raises(incidents.RereadRefused, match="person keys"):
+        incidents.reread_months(other, ["2019-06"])
+    assert parts(settings) == before_parts
+    assert not list((settings.raw_dir / "incident_rows").rglob(".*.tmp"))
+
+
+def test_reread_command(settings: Settings, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("LDIS_PSEUDONYM_KEY", KEY)
+    code = cli.main(["reread-incidents", "--warehouse", str(settings.warehouse), "--state", str(settings.state),
+                     "--month", "2019-05", "--month", "2019-06"])
+    out = capsys.readouterr().out
+    assert code == 0 and out.startswith("re-read ") and "2019-05" in out
+    monkeypatch.setenv("LDIS_PSEUDONYM_KEY", "another-secret")
+    assert cli.main(["reread-incidents", "--warehouse", str(settings.warehouse), "--state", str(settings.state),
+                     "--all"]) != 0
+    assert "refused: " in capsys.readouterr().err
