@@ -2,8 +2,10 @@
 
 Usage: uv run python benchmarks/incidents_gx_month.py [--scale 72]
 
-Generates scaled feeds, ingests them, then times (a) the SQL validation of the whole feed and
-(b) `gx_audit` (the incident_feed suite on a pandas frame) for the busiest month, with peak memory.
+Generates scaled feeds, ingests them, then times (a) the SQL validation of the whole feed,
+(b) `gx_audit` (the incident_feed suite on a pandas frame) for the busiest month, with peak memory,
+(c) the month audit Dagster runs (`audit_months`, every month, GX against SQL, records written) and
+(d) `ldis reread-incidents`: the busiest month's parts, then every part, typed again from the archive.
 """
 
 from __future__ import annotations
@@ -54,6 +56,15 @@ def main() -> None:
     began = time.perf_counter()
     verdict = incident_months.gx_audit(settings, month)  # warm: what each further month costs
     gx_seconds = time.perf_counter() - began
+    began = time.perf_counter()
+    audited = incident_months.audit_months(settings, list(incident_months.months_to_audit(settings.validated_dir)))
+    audit_seconds = time.perf_counter() - began
+    began = time.perf_counter()
+    one = incidents.reread_months(settings, [month])
+    reread_month_seconds = time.perf_counter() - began
+    began = time.perf_counter()
+    everything = incidents.reread_months(settings)
+    reread_all_seconds = time.perf_counter() - began
     result = {
         "rows": rows, "months": summary.months, "sql_validate_all_months_seconds": round(sql_seconds, 2),
         "busiest_month": month, "busiest_month_rows": month_rows,
@@ -64,6 +75,13 @@ def main() -> None:
         "peak_mib_before_gx": round(before / 1024), "peak_mib_after_gx":
             round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "gx_and_sql_agree": verdict.gx_failed == verdict.sql_failed,
+        "audit_every_month": {"months": audited.height, "versions": int(audited["versions"].sum()),
+                              "seconds": round(audit_seconds, 1), "months_agreeing": int(audited["agrees"].sum())},
+        "reread_busiest_month": {"parts": one.parts, "files": one.files, "rows": one.rows,
+                                 "seconds": round(reread_month_seconds, 1)},
+        "reread_everything": {"parts": everything.parts, "files": everything.files, "rows": everything.rows,
+                              "seconds": round(reread_all_seconds, 1)},
+        "peak_mib_at_end": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "machine": "2 cores shared with other engineers (under load)",
         "recorded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
