@@ -21,12 +21,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from orchestration.lib import rawstore
-from orchestration.lib.incidents import MONTH_KEY, connect, judged_rows_sql
+from orchestration.lib.incidents import MONTH_KEY, connect, judged_rows_sql, sql_literal
 from orchestration.settings import Settings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # GX validates a pandas frame in memory: months are audited together up to this many versions (one
 # GX run each, as each run has a fixed cost), a larger month alone. At national scale the busiest
@@ -65,11 +69,11 @@ def _batches(months: list[str], sizes: dict[str, int]) -> list[list[str]]:
     return batches
 
 
-def _judged_frame(settings: Settings, months: list[str]):  # -> pandas.DataFrame
+def _judged_frame(settings: Settings, months: list[str]) -> pd.DataFrame:
     """The months' versions as GX reads them, with the SQL's verdict (error_rule) beside."""
     raw = settings.raw_dir
     judged = judged_rows_sql(rawstore.glob(raw, "incident_rows"), rawstore.glob(raw, "incident_files"))
-    wanted = ", ".join("'" + m.replace("'", "''") + "'" for m in months)
+    wanted = ", ".join(sql_literal(m) for m in months)
     with connect(settings.state / "duckdb_tmp") as con:
         # instants as epoch seconds (float): GX's column-pair check fails on pyarrow-backed timestamps
         frame = con.sql(f"""
@@ -93,7 +97,8 @@ class GxVerdict:
     sql_failed: set[int]
 
 
-def gx_verdict(frame) -> GxVerdict:  # frame: pandas.DataFrame from _judged_frame
+def gx_verdict(frame: pd.DataFrame) -> GxVerdict:
+    """GX's suite on a frame of `_judged_frame`, beside the SQL's verdict."""
     from orchestration.lib.gx_runner import run_suite
 
     sql_failed = set(frame.loc[frame["error_rule"].notna(), "row_id"].astype(int))
@@ -110,7 +115,7 @@ def gx_audit(settings: Settings, month: str | None = None) -> GxVerdict:
     return gx_verdict(_judged_frame(settings, months))
 
 
-def _month_record(month: str, frame, verdict: GxVerdict) -> dict[str, object]:
+def _month_record(month: str, frame: pd.DataFrame, verdict: GxVerdict) -> dict[str, object]:
     ids = set(frame["row_id"].astype(int))
     gx_failed, sql_failed = verdict.gx_failed & ids, verdict.sql_failed & ids
     by_id = frame.set_index("row_id")

@@ -4,6 +4,7 @@ and asset check built on them."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import polars as pl
@@ -176,3 +177,14 @@ def test_reread_command(settings: Settings, monkeypatch, capsys) -> None:
     assert cli.main(["reread-incidents", "--warehouse", str(settings.warehouse), "--state", str(settings.state),
                      "--all"]) != 0
     assert "refused: " in capsys.readouterr().err
+
+
+def test_a_month_retention_empties_loses_its_audit(settings: Settings) -> None:
+    from orchestration.lib import retention
+
+    months_lib.audit_months(settings, list(months_lib.months_to_audit(settings.validated_dir)))
+    retention.apply_retention(settings, retention.plan_retention(settings, dt.date(2023, 1, 1)))  # before 2020
+    left = set(months_lib.indexed_months(settings.validated_dir))
+    assert "2019-05" not in left and {"2020-01", "2020-06"} <= left
+    assert set(audits(settings)["month"].to_list()) == left - set(months_lib.months_to_audit(settings.validated_dir))
+    assert "2020-06" in set(audits(settings)["month"].to_list())  # untouched by retention: still audited
