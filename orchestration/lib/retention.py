@@ -54,15 +54,28 @@ def cutoff_date(today: dt.date) -> dt.date:
 
 
 def _expired_sql(settings: Settings, cutoff: dt.date) -> str:
+    """Every version to delete (file_hash, row_number, provider_code, incident_id): an incident's
+    versions when its latest update over every version is before the cutoff; a version without an
+    incident id (quarantined, I01: it belongs to no incident) when its own update is. Unreadable
+    dates never expire a record."""
     rows = rawstore.glob(settings.raw_dir, "incident_rows")
-    # latest update of the incident over every version; unreadable dates never expire a record
+    before = f"timestamptz '{cutoff.isoformat()} 00:00:00+00'"
     return f"""
-        select provider_code, incident_id
-        from read_parquet('{rows}', union_by_name = true)
-        where incident_id is not null
-        group by provider_code, incident_id
-        having max(record_updated_at) < timestamptz '{cutoff.isoformat()} 00:00:00+00'
-           and count(*) = count(record_updated_at)
+        with versions as (
+            select file_hash, row_number, provider_code, incident_id, record_updated_at
+            from read_parquet('{rows}', union_by_name = true)
+        ),
+        incidents as (
+            select provider_code, incident_id
+            from versions
+            where incident_id is not null
+            group by provider_code, incident_id
+            having max(record_updated_at) < {before} and count(*) = count(record_updated_at)
+        )
+        select v.file_hash, v.row_number, v.provider_code, v.incident_id
+        from versions as v
+        left join incidents as i on v.provider_code = i.provider_code and v.incident_id = i.incident_id
+        where i.incident_id is not null or (v.incident_id is null and v.record_updated_at < {before})
     """
 
 
@@ -73,25 +86,25 @@ def plan_retention(settings: Settings, today: dt.date) -> RetentionPlan:
         return plan
     with duckdb.connect() as con:
         con.execute(f"create temp table expired as {_expired_sql(settings, plan.cutoff)}").fetchall()
-        plan.expired_incidents = con.execute("select count(*) from expired").fetchall()[0][0]
+        plan.expired_incidents, plan.expired_rows = con.execute(
+            "select count(distinct (provider_code, incident_id)) filter (where incident_id is not null), count(*) "
+            "from expired").fetchall()[0]
         plan.by_provider = dict(con.execute(
-            "select provider_code, count(*) from expired group by provider_code").fetchall())
-        plan.expired_rows = con.execute(f"""
-            select count(*) from read_parquet('{rows}', union_by_name = true) as r
-            join expired as e on r.provider_code = e.provider_code and r.incident_id = e.incident_id
-        """).fetchall()[0][0]
+            "select provider_code, count(distinct incident_id) from expired where incident_id is not null "
+            "group by provider_code").fetchall())
         plan.archive_files = [h for (h,) in con.execute(f"""
             select r.file_hash
             from read_parquet('{rows}', union_by_name = true) as r
-            left join expired as e on r.provider_code = e.provider_code and r.incident_id = e.incident_id
+            left join expired as e on r.file_hash = e.file_hash and r.row_number = e.row_number
             group by r.file_hash
-            having count(*) = count(e.incident_id)
+            having count(*) = count(e.file_hash)
             order by r.file_hash
         """).fetchall()]
         plan.months = [tuple(m) for m in con.execute(f"""
             select distinct i.provider_code, i.month
             from ({current_rows_sql(settings.raw_dir, settings.validated_dir)}) as i
-            join expired as e on i.provider_code = e.provider_code and i.incident_id = e.incident_id
+            join (select distinct provider_code, incident_id from expired) as e
+                on i.provider_code = e.provider_code and i.incident_id = e.incident_id
             order by 1, 2
         """).fetchall()]
     return plan
@@ -99,7 +112,7 @@ def plan_retention(settings: Settings, today: dt.date) -> RetentionPlan:
 
 def apply_retention(settings: Settings, plan: RetentionPlan) -> None:
     """Delete what the plan lists (call only when the operator asked for it)."""
-    if not plan.expired_incidents:
+    if not plan.expired_rows:
         return
     _retain_monthly_aggregates(settings, plan)
     expired = _expired_sql(settings, plan.cutoff)
@@ -110,7 +123,7 @@ def apply_retention(settings: Settings, plan: RetentionPlan) -> None:
             con.execute(f"""
                 copy (
                     select r.* from read_parquet('{part}') as r
-                    anti join expired as e on r.provider_code = e.provider_code and r.incident_id = e.incident_id
+                    anti join expired as e on r.file_hash = e.file_hash and r.row_number = e.row_number
                 ) to '{temporary}' (format parquet, compression zstd)
             """).fetchall()
             os.replace(temporary, part)

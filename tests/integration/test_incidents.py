@@ -370,6 +370,8 @@ def test_retention_dry_run_changes_nothing_and_delete_keeps_monthly_aggregates(w
     assert {"C1", "C2", "C3"} <= set(current["incident_id"].to_list())
     raw = rawstore.read(settings.raw_dir, "incident_rows")
     assert "A1" not in raw["incident_id"].to_list() and "C1" in raw["incident_id"].to_list()
+    # the quarantined row without an incident id (May 2019) belongs to no incident: it expires on its own date
+    assert raw.filter(pl.col("incident_id").is_null()).height == 0
     assert plan.archive_files and not any((settings.archive_dir / h[:2] / h).exists() for h in plan.archive_files)
     retained = rawstore.read(settings.validated_dir, "retained_monthly")
     assert retained.filter((pl.col("provider_code") == "P1") & (pl.col("month") == "2019-06"))[
