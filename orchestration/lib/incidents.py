@@ -68,6 +68,7 @@ PHYSICAL_OR_MECHANICAL = ("01", "04", "07", "08", "09", "10", "11", "12", "13")
 REASONS = ("10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "98", "99")
 PROVIDER_COLUMNS = rawstore.PROVIDER_COLUMNS
 T = TypeVar("T")
+C = TypeVar("C")
 DUCKDB_MEMORY = "3GB"  # keeps a national-scale ingest under the 4 GB target (DuckDB spills beyond it)
 
 RAW_SCHEMAS = {name: rawstore.SCHEMAS[name] for name in ("incident_rows", "incident_files")}
@@ -400,7 +401,7 @@ def _read_batch(settings: Settings, archive: Archive, receipts: list[Receipt], k
                 return {path: reason for alone in paths for path, reason in write((header, [alone])).items()}
             return {}
 
-        rejected = {path: reason for found in _in_parallel(write, chunks) for path, reason in found.items()}
+        rejected = {path: reason for found in _in_parallel(write, chunks, lambda c: c[1]) for path, reason in found.items()}
         bad.update(rejected)
         summary.unreadable = {by_path[p].file_hash: reason for p, reason in bad.items()}
         chunks = [(header, [p for p in paths if p not in rejected]) for header, paths in chunks]
@@ -417,17 +418,22 @@ def _read_batch(settings: Settings, archive: Archive, receipts: list[Receipt], k
 
 
 def _write_part(con: duckdb.DuckDBPyConnection, folder: Path, header: tuple[str, ...], paths: list[str],
-                by_path: dict[str, Receipt], check: Callable[[Path, Path], None] | None = None) -> Path:
-    """One query: the files' rows typed into the part named by their hashes, written to a temporary
-    name and renamed over it (a part of the same files is replaced whole, never half). `check`
-    sees (new, current part) before the rename and may refuse it by raising."""
-    part = folder / f"part-{rawstore.batch_key(by_path[p].file_hash for p in paths)}.parquet"
+                by_path: dict[str, Receipt], replacing: Path | None = None,
+                check: Callable[[Path, Path], None] | None = None) -> Path:
+    """One query: the files' rows typed into a part (named by their hashes), written to a temporary
+    name and renamed over it, so a part is replaced whole, never half. Re-reading (`replacing` an
+    existing part), only the rows that part still holds are written (retention may have deleted
+    some), and `check` sees (new, current part) before the rename and may refuse it by raising."""
+    part = replacing or folder / f"part-{rawstore.batch_key(by_path[p].file_hash for p in paths)}.parquet"
     temporary = part.with_name(f".{part.name}.tmp")
+    rows = prepared_rows_sql(_chunk_select(header, paths, by_path))
+    if replacing is not None:
+        rows = (f"select n.* from ({rows}) as n semi join read_parquet('{part}') as c "
+                f"on n.file_hash = c.file_hash and n.row_number = c.row_number")
     try:
         with con.cursor() as cursor:
             register_london(cursor)
-            _run(cursor, f"copy ({prepared_rows_sql(_chunk_select(header, paths, by_path))}) "
-                         f"to '{temporary}' (format parquet, compression zstd, compression_level 1)")
+            _run(cursor, f"copy ({rows}) to '{temporary}' (format parquet, compression zstd, compression_level 1)")
         if check is not None:
             check(temporary, part)
     except BaseException:
@@ -437,11 +443,11 @@ def _write_part(con: duckdb.DuckDBPyConnection, folder: Path, header: tuple[str,
     return part
 
 
-def _in_parallel(write: Callable[[tuple[tuple[str, ...], list[str]]], T], chunks: list[tuple[tuple[str, ...], list[str]]]
-                 ) -> list[T]:
-    """`write` on each chunk, largest first, one thread per core (a numbered read runs on one thread)."""
+def _in_parallel(write: Callable[[C], T], chunks: list[C], paths: Callable[[C], list[str]]) -> list[T]:
+    """`write` on each chunk, the largest (sum of its files' sizes) first, one thread per core (a
+    numbered read runs on one thread)."""
     with ThreadPoolExecutor(max_workers=max(1, min(len(chunks), os.cpu_count() or 1))) as pool:
-        return list(pool.map(write, sorted(chunks, key=lambda c: -sum(Path(p).stat().st_size for p in c[1]))))
+        return list(pool.map(write, sorted(chunks, key=lambda c: -sum(Path(p).stat().st_size for p in paths(c)))))
 
 
 def _forget_parts(con: duckdb.DuckDBPyConnection, folder: Path, file_hashes: list[str]) -> None:
@@ -472,12 +478,13 @@ class RereadSummary:
 def reread_months(settings: Settings, months: list[str] | None = None) -> RereadSummary:
     """Type again, from the archived bytes, every part of raw.incident_rows holding versions of
     `months` (every part when None): after a change to the typing (`prepared_rows_sql`), the raw
-    layer is rebuilt without asking providers to resend. Each part is read again from the same
-    archived files in one query and renamed over itself (its name is the hash of its files), so a
-    run that stops half-way leaves each part old or new, never both or neither, and running it again
-    gives the same parts. A part whose person keys would change (another key in LDIS_PSEUDONYM_KEY)
-    is refused and kept: people counted under two keys would be counted twice. Validation must run
-    after (`validate_feeds`), as after any ingest."""
+    layer is rebuilt without asking providers to resend. Each part is read again from its archived
+    files in one query, keeping only the rows it still holds (retention may have deleted some), and
+    renamed over itself, so a run that stops half-way leaves each part old or new, never both or
+    neither, and running it again gives the same parts. A part whose row count or person keys would
+    change (another key in LDIS_PSEUDONYM_KEY) is refused and kept: people counted under two keys
+    would be counted twice. The months re-read lose their audit record (audited again); validation
+    runs after (`validate_feeds`, the next `ldis run`), as after any ingest."""
     key = usable_key(settings)
     folder = settings.raw_dir / "incident_rows" / "cycle=none"
     summary = RereadSummary()
@@ -497,8 +504,8 @@ def reread_months(settings: Settings, months: list[str] | None = None) -> Reread
         """).fetchall()
         register_person_key(con, key)
         by_path: dict[str, Receipt] = {}
-        chunks: list[tuple[tuple[str, ...], list[str]]] = []
-        for _, hashes, rows, part_months in parts:
+        chunks: list[tuple[Path, tuple[str, ...], list[str]]] = []
+        for filename, hashes, rows, part_months in parts:
             summary.months = sorted(set(summary.months) | set(part_months))
             hash_of = {str(archive.path_of(h)): h for h in hashes}
             paths = sorted(hash_of)
@@ -512,7 +519,7 @@ def reread_months(settings: Settings, months: list[str] | None = None) -> Reread
             header = _header(paths[0])
             if header is None:
                 raise RereadRefused(f"archived file {paths[0]} was read before and has no header now")
-            chunks.append((header, paths))
+            chunks.append((Path(filename), header, paths))
             summary.parts += 1
             summary.files += len(paths)
             summary.rows += rows
@@ -530,8 +537,8 @@ def reread_months(settings: Settings, months: list[str] | None = None) -> Reread
                     f"{current.name}: re-reading would change {abs(rows)} rows and {changed} person keys (is "
                     "LDIS_PSEUDONYM_KEY the key these rows were read with?); the part is kept as it was")
 
-        _in_parallel(lambda chunk: _write_part(con, folder, chunk[0], chunk[1], by_path, same_rows_and_people),
-                     chunks)
+        _in_parallel(lambda c: _write_part(con, folder, c[1], c[2], by_path, c[0], same_rows_and_people),
+                     chunks, lambda c: c[2])
     for month in summary.months:  # their typed values may have changed: each month is audited again
         shutil.rmtree(settings.validated_dir / "incident_month_audit" / f"month={month}", ignore_errors=True)
     return summary

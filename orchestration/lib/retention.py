@@ -122,7 +122,7 @@ def apply_retention(settings: Settings, plan: RetentionPlan) -> None:
             temporary = part.with_name(f".{part.name}.retention.tmp")
             con.execute(f"""
                 copy (
-                    select r.* from read_parquet('{part}') as r
+                    select r.* from read_parquet('{part}', hive_partitioning = false) as r
                     anti join expired as e on r.file_hash = e.file_hash and r.row_number = e.row_number
                 ) to '{temporary}' (format parquet, compression zstd)
             """).fetchall()

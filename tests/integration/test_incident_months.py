@@ -188,3 +188,25 @@ def test_a_month_retention_empties_loses_its_audit(settings: Settings) -> None:
     assert "2019-05" not in left and {"2020-01", "2020-06"} <= left
     assert set(audits(settings)["month"].to_list()) == left - set(months_lib.months_to_audit(settings.validated_dir))
     assert "2020-06" in set(audits(settings)["month"].to_list())  # untouched by retention: still audited
+    # re-reading after retention types the rows still held, never the deleted ones again
+    kept = raw_rows(settings)
+    assert incidents.reread_months(settings).rows == kept.height and raw_rows(settings).equals(kept)
+
+
+def test_a_disagreement_fails_the_blocking_check(settings: Settings, monkeypatch) -> None:
+    real = months_lib.gx_verdict
+
+    def missing_one(frame):  # as if GX had missed one quarantined row
+        verdict = real(frame)
+        return months_lib.GxVerdict(set(sorted(verdict.gx_failed)[1:]), verdict.sql_failed)
+
+    monkeypatch.setattr(months_lib, "gx_verdict", missing_one)
+    with DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions(incident_months.name, ["2019-05"])
+        result = materialize([incident_month_audit], instance=instance, partition_key="2019-05", raise_on_error=False,
+                             resources={"ldis": LdisSettings.from_settings(settings)})
+    assert not result.success
+    (check,) = result.get_asset_check_evaluations()
+    assert not check.passed and check.metadata["months_disagreeing"].value == "2019-05"
+    assert "(SQL only)" in check.metadata["rows"].value
+    assert audits(settings)[["month", "agrees", "disagreements"]].rows() == [("2019-05", False, 1)]
