@@ -19,6 +19,7 @@ mechanical restraint or long-term segregation (allowed on RI items).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from statistics import NormalDist
@@ -166,7 +167,11 @@ def _part(seed: int, org: Organisation, item_id: str, whole: int, cycle: int) ->
     return min(value, whole)
 
 
-def activity_answers(seed: int, cycle: int, org: Organisation) -> Answers:
+# What an NHS trust's own incident feed says for RI.03-RI.08 in a cycle (org_code, cycle) -> item -> count
+FeedTotals = Mapping[tuple[str, int], Mapping[str, int]]
+
+
+def activity_answers(seed: int, cycle: int, org: Organisation, feeds: FeedTotals | None = None) -> Answers:
     answers: Answers = {}
     for part_id, (whole_id, _, _) in PART_SHARES.items():
         whole = _whole(seed, org, whole_id, cycle)
@@ -175,7 +180,7 @@ def activity_answers(seed: int, cycle: int, org: Organisation) -> Answers:
     if org.org_type == "acute":
         answers["A.03"] = liaison_wte(seed, org, cycle)
     if org.provider_type == "specialist" and cycle >= items()["RI.01"].first_cycle:
-        answers.update(restrictive_interventions(seed, org, cycle))
+        answers.update(restrictive_interventions(seed, org, cycle, (feeds or {}).get((org.org_code, cycle))))
     return answers
 
 
@@ -187,7 +192,11 @@ def liaison_wte(seed: int, org: Organisation, cycle: int) -> float:
     return max(0.4, round(wte, places))
 
 
-def restrictive_interventions(seed: int, org: Organisation, cycle: int) -> Answers:
+def restrictive_interventions(seed: int, org: Organisation, cycle: int, feed: Mapping[str, int] | None = None
+                              ) -> Answers:
+    """RI.01-RI.09 of a specialist trust with inpatient services. A trust that sends an incident feed
+    fills RI.03-RI.08 in from the same records (so R10 finds them equal), unless the generator
+    planted a mismatch in `feed`."""
     code = org.org_code
     ri_items = [i for i in items() if i.startswith("RI.")]
     if unit(seed, "inpatient", code) >= INPATIENT_SHARE:
@@ -204,7 +213,7 @@ def restrictive_interventions(seed: int, org: Organisation, cycle: int) -> Answe
     prone_share = min(lognormal(seed, 0.12, 0.5, "prone", code), 0.6)
     seclusion = rate("RI.07", 14)
     hours = seclusion * lognormal(seed, 16, 0.5, "seclusion_hours", code, cycle)
-    return {
+    answers: Answers = {
         "RI.01": bed_days,
         "RI.02": max(1, round(beds * (0.5 + 0.9 * unit(seed, "people", code, cycle)))),
         "RI.03": restraint,
@@ -215,13 +224,17 @@ def restrictive_interventions(seed: int, org: Organisation, cycle: int) -> Answe
         "RI.08": NA if unit(seed, "lts", code) < 0.2 else rate("RI.08", 0.5, 0.8),
         "RI.09": round(hours, 1),
     }
+    if feed is not None:
+        answers.update(feed)
+    return answers
 
 
-def clean_answers(seed: int, cycle: int, orgs: list[Organisation]) -> dict[str, Answers]:
+def clean_answers(seed: int, cycle: int, orgs: list[Organisation], feeds: FeedTotals | None = None
+                  ) -> dict[str, Answers]:
     """item_id -> clean value for every item applicable to each organisation in the cycle."""
     result = yes_no_answers(seed, cycle, orgs)
     for org in orgs:
-        result[org.org_code].update(activity_answers(seed, cycle, org))
+        result[org.org_code].update(activity_answers(seed, cycle, org, feeds))
         order = [item.item_id for item in applicable_items(cycle, org.provider_type, org.org_type)]
         result[org.org_code] = {item_id: result[org.org_code].get(item_id) for item_id in order}
     return result

@@ -14,13 +14,20 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from orchestration.sample.incidents import build_providers, generate_incidents
+from orchestration.sample.answers import INPATIENT_SHARE, FeedTotals
+from orchestration.sample.incidents import IncidentTruth, build_providers, generate_incidents
 from orchestration.sample.oracle import RegisterRow
 from orchestration.sample.org_returns import Submission, generate_cycle
 from orchestration.sample.outcomes import current_truth, mark_current, planted_flags, workbook_record
-from orchestration.sample.participation import Participant, build_participants, select_registered
+from orchestration.sample.participation import (
+    Participant,
+    build_participants,
+    choose_non_completers,
+    select_registered,
+)
 from orchestration.sample.planted import ParticipantRow, Planted, PlantedFlag
 from orchestration.sample.register import Organisation, build_register
+from orchestration.sample.rng import unit
 from orchestration.sample.service_user_survey import ServiceUserSurveyWriter
 from orchestration.sample.staff_survey import StaffSurveyWriter
 from orchestration.sample.surveys import SurveyWriter, generate_survey_cycle
@@ -71,12 +78,13 @@ def _participant_row(p: Participant) -> ParticipantRow:
     )
 
 
-def _org_return_prong(root: Path, planted: Planted, register: list[Organisation], cycle: int) -> None:
+def _org_return_prong(root: Path, planted: Planted, register: list[Organisation], cycle: int,
+                      feeds: FeedTotals | None = None) -> None:
     registered = select_registered(planted.seed, register, cycle)
     participants = build_participants(planted.seed, registered, cycle)
     write_csv(root / str(cycle) / "participants.csv", PARTICIPANTS_HEADER, [p.csv_row() for p in participants])
     planted.participants[cycle] = [_participant_row(p) for p in participants]
-    submissions = generate_cycle(planted.seed, cycle, register, registered)
+    submissions = generate_cycle(planted.seed, cycle, register, registered, feeds)
     mark_current(submissions)
     for submission in submissions:
         write_submission(root, submission)
@@ -121,11 +129,35 @@ def generate_landing_zone(root: Path, seed: int = 2020, cycles: Sequence[int] = 
         survey_scale=survey_scale,
     )
     write_register(root, register)
+    # the incident feeds first (their own random streams): the trusts that send one state its
+    # RI.03-RI.08 in their returns, but for one planted mismatch (R10)
+    incident_flags: list[PlantedFlag] = []
+    planted.incidents = generate_incidents(root, seed, register, incident_flags)
+    stated = plant_r10_mismatch(planted.incidents, seed, register, chosen)
     for cycle in chosen:
-        _org_return_prong(root, planted, register, cycle)
+        _org_return_prong(root, planted, register, cycle, stated)
     for cycle in chosen:
         for writer in (StaffSurveyWriter(), ServiceUserSurveyWriter()):
             _survey_prong(root, planted, writer, cycle)
-    # after the org-return prong, from its own random streams: the org-return files do not change
-    planted.incidents = generate_incidents(root, seed, register, planted.flags)
+    planted.flags.extend(incident_flags)
     return planted
+
+
+def plant_r10_mismatch(truth: IncidentTruth, seed: int, register: list[Organisation], cycles: Sequence[int]
+                       ) -> dict[tuple[str, int], dict[str, int]]:
+    """The feed figures each trust states in its return: the feed's own, except RI.07 (seclusions)
+    in the last cycle of the first trust expected to return it (registered, completing, with
+    inpatient services), stated half as large again plus 6 (beyond R10's tolerance of 10% and 5),
+    which `truth.r10_planted` records."""
+    stated = {key: dict(values) for key, values in truth.feed_totals.items()}
+    last = max(cycles)
+    registered = select_registered(seed, register, last)
+    skipped = {org.org_code for org in choose_non_completers(seed, registered, last)}
+    returning = {org.org_code for org in registered if org.org_code not in skipped
+                 and unit(seed, "inpatient", org.org_code) < INPATIENT_SHARE}
+    trusts = sorted(trust for trust, cycle in stated if cycle == last and trust in returning)
+    if trusts:
+        figures = stated[(trusts[0], last)]
+        figures["RI.07"] = round(figures["RI.07"] * 1.5) + 6
+        truth.r10_planted = (trusts[0], last, "RI.07")
+    return stated

@@ -75,6 +75,11 @@ class IncidentTruth:
     rows_written: int = 0
     # (provider, 'YYYY-MM') -> occupied bed days as finally stated (the later row for a month wins)
     bed_days: dict[tuple[str, str], int] = field(default_factory=dict)
+    # (NHS trust org_code, cycle) -> what its feed says for RI.03-RI.08 (incident_feed.md, R10), every
+    # financial year the feeds cover in full; the trusts' returns state these figures
+    feed_totals: dict[tuple[str, int], dict[str, int]] = field(default_factory=dict)
+    # the one (trust, cycle, item) whose return states another figure than its feed (R10 must flag it)
+    r10_planted: tuple[str, int, str] | None = None
 
     def pa06_months(self) -> dict[str, list[str]]:
         """The months PA06 must signal, per provider: the catalogue's XmR rules worked out here in
@@ -292,6 +297,7 @@ def generate_incidents(root: Path, seed: int, register: list[Organisation],
             truth.bed_days.update(_write_bed_days(root, provider, rng, flags))
     _write_unregistered(root, flags)
     truth.monthly = _monthly_truth(current.values())
+    truth.feed_totals = _feed_totals(current.values(), providers)
     return truth
 
 
@@ -396,3 +402,31 @@ def _monthly_truth(rows) -> dict[tuple[str, str, str], tuple[int, int, int | Non
               None if c["minutes"] is None else round(c["minutes"]))  # type: ignore[arg-type]
         for key, c in sorted(cells.items())
     }
+
+
+# R10's feed measures (incident_feed.md): item -> (counts incidents, the intervention types)
+R10_MEASURES = {"RI.03": (True, {"01", "07", "08", "09", "10", "11", "12", "13"}), "RI.04": (True, {"01"}),
+                "RI.05": (False, {"14"}), "RI.06": (False, {"04"}), "RI.07": (False, {"05"}),
+                "RI.08": (False, {"06"})}
+
+
+def _feed_totals(rows, providers: list[Provider]) -> dict[tuple[str, int], dict[str, int]]:
+    """Per NHS trust and cycle, R10's measures over its providers' current rows (a trust with
+    several provider codes is their sum); only the financial years the feeds cover in full."""
+    trust_of = {p.provider_code: p.org_code for p in providers if p.sector == "nhs" and p.org_code}
+    first, last = month_start(0), month_start(MONTHS - 1)
+    full = set(range(cycle_of_month(f"{first:%Y-%m}") + (first.month != 4),
+                     cycle_of_month(f"{last:%Y-%m}") + 1 - (last.month != 3)))
+    found: dict[tuple[str, int, str], set[tuple[str, str, str]]] = {}
+    for row in rows:
+        trust = trust_of.get(row.provider)
+        cycle = cycle_of_month(f"{dt.datetime.fromisoformat(row.values['start_at']):%Y-%m}")
+        if trust is None or cycle not in full:
+            continue
+        for item, (incidents, types) in R10_MEASURES.items():
+            if row.values["intervention_type"] in types:
+                key = (row.provider, row.values["incident_id"], "" if incidents else row.values["intervention_seq"])
+                found.setdefault((trust, cycle, item), set()).add(key)
+    trusts = sorted(set(trust_of.values()))
+    return {(trust, cycle): {item: len(found.get((trust, cycle, item), ())) for item in R10_MEASURES}
+            for trust in trusts for cycle in sorted(full)}

@@ -17,7 +17,7 @@ import random
 from dataclasses import dataclass, field
 
 from orchestration.sample import mess
-from orchestration.sample.answers import Answers, Value, clean_answers
+from orchestration.sample.answers import Answers, FeedTotals, Value, clean_answers
 from orchestration.sample.draft import Draft, add_identical_duplicates, build_draft, with_blank_rows
 from orchestration.sample.errors import PLANTERS
 from orchestration.sample.files import Namer, earlier_time, later_time, submission_time, submission_time_on
@@ -444,9 +444,11 @@ def unregistered(ctx: CycleContext, kind: str) -> None:
     submission.note = f"F03: {'non-English trust' if kind == 'welsh' else 'trust not registered for the cycle'}"
 
 
-def generate_cycle(seed: int, cycle: int, register: list[Organisation], registered: list[Organisation]) -> list[Submission]:
-    """Every organisational-return file of the cycle, in the order they are written."""
-    ctx = CycleContext(seed, cycle, register, registered, clean_answers(seed, cycle, registered))
+def generate_cycle(seed: int, cycle: int, register: list[Organisation], registered: list[Organisation],
+                   feeds: FeedTotals | None = None) -> list[Submission]:
+    """Every organisational-return file of the cycle, in the order they are written (`feeds`: what
+    each trust's incident feed says for RI.03-RI.08, which its return states)."""
+    ctx = CycleContext(seed, cycle, register, registered, clean_answers(seed, cycle, registered, feeds))
     plan = plan_for(cycle)
     non_completers = choose_non_completers(seed, registered, cycle)
     skip = {org.org_code for org in non_completers}

@@ -159,3 +159,26 @@ def test_feeds_are_held_without_a_key(tmp_path: Path, monkeypatch: pytest.Monkey
     assert notes.filter(pl.col("source") == "incident")["severity"].to_list() == ["error"]
     assert rawstore.read(settings.raw_dir, "incident_rows").height == 0
     assert not any(settings.archive_dir.rglob("*"))  # held: not even archived
+
+
+def test_r10_flags_only_the_planted_mismatch_between_return_and_feed(world) -> None:
+    """The sample's trusts state their own feed's figures in their returns, but one planted item:
+    R10 flags exactly the items the contract's rule finds apart (|return - feed| > 10% of the larger
+    and > 5), worked out here from what the generator wrote."""
+    planted, settings, _ = world
+    expected = set()
+    for (trust, cycle), feed in planted.incidents.feed_totals.items():
+        stated = planted.truth.get((cycle, trust), {})
+        for item, count in feed.items():
+            value = stated.get(item)
+            if isinstance(value, int | float) and abs(value - count) > max(0.1 * max(value, count), 5):
+                expected.add((trust, cycle, item))
+    assert expected == {planted.incidents.r10_planted}
+    raised = set(query(settings, "select org_code, cycle_year, item_id from marts.validation_flags "
+                                 "where rule_id = 'R10'"))
+    assert raised == expected
+    evaluated = query(settings, "select count(*) from marts.rule_evaluations "
+                                "where rule_id = 'R10' and status = 'evaluated'")[0][0]
+    assert evaluated == sum(1 for (trust, cycle), feed in planted.incidents.feed_totals.items()
+                            if any(isinstance(planted.truth.get((cycle, trust), {}).get(item), int | float)
+                                   for item in feed)) == 10
