@@ -28,3 +28,12 @@ def test_new_file_requests_a_run_and_an_unchanged_zone_does_not(tmp_path: Path) 
     (landing / "incidents" / "P1" / "2020-02.csv").write_text("incident_id\n2\n")
     changed = _evaluate(landing, tmp_path, first.cursor)
     assert len(changed.run_requests) == 1 and changed.cursor != first.cursor
+
+
+def test_stale_months_run_as_stretches_of_consecutive_partitions() -> None:
+    from orchestration.pipeline import _stretches
+
+    keys = ["2019-04", "2019-05", "2019-06", "undated", "2019-03"]  # partition order: as months were found
+    assert _stretches(keys, {"2019-05", "2019-06", "undated"}) == [["2019-05", "2019-06", "undated"]]
+    assert _stretches(keys, {"2019-04", "undated", "2019-03"}) == [["2019-04"], ["undated", "2019-03"]]
+    assert _stretches(keys, set()) == []
