@@ -43,6 +43,9 @@ def test_run_succeeds(world) -> None:
     _planted, _settings, report = world
     assert report.problems == []
     assert "incidents" in report.stage_seconds
+    # every month of the feeds (April 2017 - March 2021) audited, GX agreeing with the SQL in each
+    assert len(report.months_audited) == 48 and report.months_disagreeing == []
+    assert list(report.stage_seconds)[-2:] == ["incident_months", "total"]  # last: it delays nothing
 
 
 def test_monthly_mart_is_the_planted_truth(world) -> None:
