@@ -195,9 +195,8 @@ def _audit_incident_months(settings: Settings, instance, report: RunReport, time
     stale = list(months_lib.months_to_audit(settings.validated_dir))
     if not stale:
         return
-    known = instance.get_dynamic_partitions(incident_months.name)
-    instance.add_dynamic_partitions(incident_months.name, [m for m in months_lib.indexed_months(
-        settings.validated_dir) if m not in set(known)])
+    instance.add_dynamic_partitions(incident_months.name, months_lib.new_partitions(
+        settings.validated_dir, instance.get_dynamic_partitions(incident_months.name)))
     keys = instance.get_dynamic_partitions(incident_months.name)
     for stretch in _stretches(keys, set(stale)):
         timed("incident_months", "incident_months_job", tags={ASSET_PARTITION_RANGE_START_TAG: stretch[0],

@@ -55,6 +55,12 @@ def indexed_months(validated: Path) -> list[str]:
     return sorted(rawstore.read(validated, "incident_months")["month"].to_list())
 
 
+def new_partitions(validated: Path, known: list[str]) -> list[str]:
+    """The months validation found that are not yet partitions (in order)."""
+    existing = set(known)
+    return [month for month in indexed_months(validated) if month not in existing]
+
+
 def _batches(months: list[str], sizes: dict[str, int]) -> list[list[str]]:
     """Consecutive months grouped up to FRAME_ROWS versions (a larger month alone)."""
     batches: list[list[str]] = []

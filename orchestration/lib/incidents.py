@@ -67,6 +67,10 @@ INTERVENTION_TYPES = ("01", "04", "05", "06", "07", "08", "09", "10", "11", "12"
 PHYSICAL_OR_MECHANICAL = ("01", "04", "07", "08", "09", "10", "11", "12", "13")
 REASONS = ("10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "98", "99")
 PROVIDER_COLUMNS = rawstore.PROVIDER_COLUMNS
+# A month is the partition Dagster audits (lib/incident_months.py); versions without a readable
+# start_at (I01 by definition) have none and are audited under this key.
+UNDATED = "undated"
+MONTH_KEY = f"coalesce(month, '{UNDATED}')"
 T = TypeVar("T")
 C = TypeVar("C")
 DUCKDB_MEMORY = "3GB"  # keeps a national-scale ingest under the 4 GB target (DuckDB spills beyond it)
@@ -505,8 +509,9 @@ def reread_months(settings: Settings, months: list[str] | None = None) -> Reread
         register_person_key(con, key)
         by_path: dict[str, Receipt] = {}
         chunks: list[tuple[Path, tuple[str, ...], list[str]]] = []
+        months_read: set[str] = set()
         for filename, hashes, rows, part_months in parts:
-            summary.months = sorted(set(summary.months) | set(part_months))
+            months_read.update(part_months)
             hash_of = {str(archive.path_of(h)): h for h in hashes}
             paths = sorted(hash_of)
             for path, file_hash in hash_of.items():
@@ -539,6 +544,7 @@ def reread_months(settings: Settings, months: list[str] | None = None) -> Reread
 
         _in_parallel(lambda c: _write_part(con, folder, c[1], c[2], by_path, c[0], same_rows_and_people),
                      chunks, lambda c: c[2])
+    summary.months = sorted(months_read)
     for month in summary.months:  # their typed values may have changed: each month is audited again
         shutil.rmtree(settings.validated_dir / "incident_month_audit" / f"month={month}", ignore_errors=True)
     return summary
@@ -869,8 +875,14 @@ def validate_feeds(settings: Settings, providers: pl.DataFrame, bed_days: pl.Dat
         chosen = con.sql(f"select 'chosen' as kind, {KEY}, versions, file_hash, row_number from winners "
                          f"order by {KEY}").pl()
         summary.amended = chosen.filter(pl.col("versions") > 1).height
-        covered = con.execute(f"select max(archive_seq) from read_parquet('{rows_glob}', union_by_name = true)"
-                              ).fetchall()[0][0]
+        # per month, the versions judged and the last file that added one; the last of all is the
+        # last file this validation covers
+        month_index = con.sql(f"""
+            select {MONTH_KEY} as month, count(*) as versions, max(archive_seq) as last_archive_seq
+            from read_parquet('{rows_glob}', union_by_name = true)
+            group by all order by month
+        """).pl()
+        covered = month_index["last_archive_seq"].max()
         months_with_use = con.sql(f"""
             select t.provider_code, t.month, count(*) as interventions
             from ({judged}) as t {VERSIONS_JOIN}
@@ -916,7 +928,7 @@ def validate_feeds(settings: Settings, providers: pl.DataFrame, bed_days: pl.Dat
     rawstore.replace_partition(validated, "incident_selection", selection, "current")
     for name, frame in (("providers", providers), ("incident_bed_days", bed_days)):
         rawstore.replace_partition(validated, name, frame, "current")
-    write_month_index(rows_glob, validated)
+    write_month_index(month_index, validated)
     _unreadable_notes(settings)
     flags = _flags(quarantine, warnings, months_with_use.select("provider_code", "month"), unregistered,
                    providers, bed_days, settings)
@@ -926,21 +938,9 @@ def validate_feeds(settings: Settings, providers: pl.DataFrame, bed_days: pl.Dat
     return summary
 
 
-# A month is the partition Dagster audits (lib/incident_months.py); versions without a readable
-# start_at (I01 by definition) have none and are audited under this key.
-UNDATED = "undated"
-MONTH_KEY = f"coalesce(month, '{UNDATED}')"
-
-
-def write_month_index(rows_glob: str, validated: Path) -> int:
+def write_month_index(index: pl.DataFrame, validated: Path) -> int:
     """Per month, the versions validation judged and the last archived file that added one: the
     month's fingerprint, which tells the month sensor what to audit again."""
-    with connect() as con:
-        index = con.sql(f"""
-            select {MONTH_KEY} as month, count(*) as versions, max(archive_seq) as last_archive_seq
-            from read_parquet('{rows_glob}', union_by_name = true)
-            group by all order by month
-        """).pl()
     rawstore.replace_partition(validated, "incident_months", index, "current")
     # a month left without versions (retention deleted them) keeps no audit
     months = set(index["month"].to_list())

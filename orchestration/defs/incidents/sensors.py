@@ -38,8 +38,8 @@ def incident_month_sensor(context: SensorEvaluationContext, ldis: LdisSettings) 
     key carries the month's fingerprint, so the same versions are never audited twice)."""
     validated = ldis.get().validated_dir
     stale = months_lib.months_to_audit(validated)
-    known = set(context.instance.get_dynamic_partitions(incident_months.name))
-    new = [month for month in months_lib.indexed_months(validated) if month not in known] if stale else []
+    new = months_lib.new_partitions(validated, context.instance.get_dynamic_partitions(incident_months.name)
+                                    ) if stale else []
     return SensorResult(
         run_requests=[RunRequest(partition_key=month, run_key=f"audit:{month}:{fingerprint}")
                       for month, fingerprint in stale.items()],
