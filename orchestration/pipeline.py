@@ -184,14 +184,17 @@ def _run_jobs(settings: Settings, definitions, instance, report: RunReport, star
 
 def _audit_incident_months(settings: Settings, instance, report: RunReport, timed) -> None:
     """The months whose versions changed since their last audit (what the month sensor requests one
-    run each for): new months become partitions, then one run per stretch of consecutive stale
-    partitions (a run covers a range of keys)."""
+    run each for): new months become partitions (and months retention emptied stop being ones),
+    then one run per stretch of consecutive stale partitions (a run covers a range of keys)."""
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
     from orchestration.defs.partitions import incident_months
     from orchestration.lib import incident_months as months_lib
     from orchestration.lib import rawstore
 
+    for month in months_lib.gone_partitions(settings.validated_dir,
+                                            instance.get_dynamic_partitions(incident_months.name)):
+        instance.delete_dynamic_partition(incident_months.name, month)
     stale = list(months_lib.months_to_audit(settings.validated_dir))
     if not stale:
         return

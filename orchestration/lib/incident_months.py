@@ -61,6 +61,15 @@ def new_partitions(validated: Path, known: list[str]) -> list[str]:
     return [month for month in indexed_months(validated) if month not in existing]
 
 
+def gone_partitions(validated: Path, known: list[str]) -> list[str]:
+    """The partitions whose month validation no longer holds a version of (retention deleted them):
+    their audit records are gone with them, so the partitions go too. None before a validation."""
+    if not (validated / "incident_months").is_dir():
+        return []
+    held = set(indexed_months(validated))
+    return [month for month in known if month not in held]
+
+
 def _batches(months: list[str], sizes: dict[str, int]) -> list[list[str]]:
     """Consecutive months grouped up to FRAME_ROWS versions (a larger month alone)."""
     batches: list[list[str]] = []

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from dagster import DagsterInstance, build_sensor_context, materialize
+from dagster import DagsterInstance, DeleteDynamicPartitionsRequest, build_sensor_context, materialize
 
 from orchestration import cli
 from orchestration.defs.incidents.assets import incident_month_audit
@@ -191,6 +191,26 @@ def test_a_month_retention_empties_loses_its_audit(settings: Settings) -> None:
     # re-reading after retention types the rows still held, never the deleted ones again
     kept = raw_rows(settings)
     assert incidents.reread_months(settings).rows == kept.height and raw_rows(settings).equals(kept)
+
+
+def test_months_retention_empties_stop_being_partitions(settings: Settings) -> None:
+    from orchestration.lib import retention
+    from orchestration.pipeline import _audit_incident_months
+
+    with DagsterInstance.ephemeral() as instance:
+        first = _sensor(settings, instance)
+        (added,) = first.dynamic_partitions_requests
+        instance.add_dynamic_partitions(incident_months.name, list(added.partition_keys))
+        retention.apply_retention(settings, retention.plan_retention(settings, dt.date(2023, 1, 1)))  # before 2020
+        left = months_lib.indexed_months(settings.validated_dir)
+        emptied = sorted(set(added.partition_keys) - set(left))
+        assert "2019-05" in emptied and "2020-06" in left and len(emptied) == 28 - len(left)
+        (deleted,) = _sensor(settings, instance).dynamic_partitions_requests
+        assert isinstance(deleted, DeleteDynamicPartitionsRequest) and sorted(deleted.partition_keys) == emptied
+        # `ldis run` does the same before its audits (no month is stale here: nothing is audited)
+        months_lib.audit_months(settings, list(months_lib.months_to_audit(settings.validated_dir)))
+        _audit_incident_months(settings, instance, report=None, timed=None)  # type: ignore[arg-type]
+        assert instance.get_dynamic_partitions(incident_months.name) == left
 
 
 def test_a_disagreement_fails_the_blocking_check(settings: Settings, monkeypatch) -> None:

@@ -35,13 +35,16 @@ def incident_feed_sensor(context: SensorEvaluationContext, ldis: LdisSettings) -
 def incident_month_sensor(context: SensorEvaluationContext, ldis: LdisSettings) -> SensorResult:
     """After a validation: each month it judged that is new becomes a partition, and each month
     whose versions differ from what its last audit saw gets an audit run (one per month; the run
-    key carries the month's fingerprint, so the same versions are never audited twice)."""
+    key carries the month's fingerprint, so the same versions are never audited twice). A month
+    retention emptied stops being a partition."""
     validated = ldis.get().validated_dir
     stale = months_lib.months_to_audit(validated)
-    new = months_lib.new_partitions(validated, context.instance.get_dynamic_partitions(incident_months.name)
-                                    ) if stale else []
+    known = context.instance.get_dynamic_partitions(incident_months.name)
+    new = months_lib.new_partitions(validated, known) if stale else []
+    gone = months_lib.gone_partitions(validated, known)
     return SensorResult(
         run_requests=[RunRequest(partition_key=month, run_key=f"audit:{month}:{fingerprint}")
                       for month, fingerprint in stale.items()],
-        dynamic_partitions_requests=[incident_months.build_add_request(new)] if new else [],
+        dynamic_partitions_requests=([incident_months.build_add_request(new)] if new else [])
+        + ([incident_months.build_delete_request(gone)] if gone else []),
     )
