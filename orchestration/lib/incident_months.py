@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from orchestration.lib import rawstore
-from orchestration.lib.incidents import MONTH_KEY, connect, judged_rows_sql, sql_literal
+from orchestration.lib.incidents import MONTH_KEY, connect, judged_rows_sql, rereads_by_month, sql_literal
 from orchestration.settings import Settings
 
 if TYPE_CHECKING:
@@ -41,14 +41,18 @@ AUDIT_SCHEMA = rawstore.VALIDATED_SCHEMAS["incident_month_audit"]
 
 
 def months_to_audit(validated: Path) -> dict[str, str]:
-    """Months never audited, or whose versions changed since their last audit, in order, each with
-    its fingerprint ("<versions>v<last archive_seq>")."""
+    """Months never audited, or whose versions changed since their last audit, or re-read since (the
+    re-read deletes the audit record), in order, each with its fingerprint ("<versions>v<last
+    archive_seq>", then "r<re-reads>" once re-read: the sensor's run key, which Dagster never runs
+    twice, so a re-read month must not give the key of the audit before it)."""
     if not (validated / "incident_months").is_dir():
         return {}  # no validation yet
     index = rawstore.read(validated, "incident_months")
     audited = rawstore.read(validated, "incident_month_audit").select("month", "versions", "last_archive_seq")
     stale = index.join(audited, on=["month", "versions", "last_archive_seq"], how="anti").sort("month")
-    return {month: f"{versions}v{last}" for month, versions, last in stale.iter_rows()}
+    rereads = dict(rereads_by_month(validated))
+    return {month: f"{versions}v{last}" + (f"r{rereads[month]}" if rereads.get(month) else "")
+            for month, versions, last in stale.iter_rows()}
 
 
 def indexed_months(validated: Path) -> list[str]:

@@ -78,7 +78,7 @@ DUCKDB_MEMORY = "3GB"  # keeps a national-scale ingest under the 4 GB target (Du
 RAW_SCHEMAS = {name: rawstore.SCHEMAS[name] for name in ("incident_rows", "incident_files")}
 VALIDATED_SCHEMAS = {name: rawstore.VALIDATED_SCHEMAS[name] for name in (
     "incident_selection", "incident_quarantine", "incident_bed_days", "providers", "incident_months",
-    "incident_month_audit")}
+    "incident_month_audit", "incident_month_rereads")}
 
 
 class PseudonymKeyError(RuntimeError):
@@ -430,7 +430,7 @@ def _write_part(con: duckdb.DuckDBPyConnection, folder: Path, header: tuple[str,
     existing part), only the rows that part still holds are written (retention may have deleted
     some), and `check` sees (new, current part) before the rename and may refuse it by raising."""
     part = replacing or folder / f"part-{rawstore.batch_key(by_path[p].file_hash for p in paths)}.parquet"
-    temporary = part.with_name(f".{part.name}.tmp")
+    temporary = part.with_name(f".{part.name}.{os.getpid()}.tmp")  # two processes never share one
     rows = prepared_rows_sql(_chunk_select(header, paths, by_path))
     if replacing is not None:
         rows = (f"select n.* from ({rows}) as n semi join read_parquet('{part}') as c "
@@ -488,8 +488,10 @@ def reread_months(settings: Settings, months: list[str] | None = None) -> Reread
     renamed over itself, so a run that stops half-way leaves each part old or new, never both or
     neither, and running it again gives the same parts. A part whose row count or person keys would
     change (another key in LDIS_PSEUDONYM_KEY) is refused and kept: people counted under two keys
-    would be counted twice. The months re-read lose their audit record (audited again); validation
-    runs after (`validate_feeds`, the next `ldis run`), as after any ingest."""
+    would be counted twice. The months re-read lose their audit record and count one re-read more
+    before any part is written (so a re-read that stops part-way still leaves them to be audited
+    again, under a new fingerprint); validation runs after (`validate_feeds`, the next `ldis run`),
+    as after any ingest."""
     key = usable_key(settings)
     folder = settings.raw_dir / "incident_rows" / "cycle=none"
     summary = RereadSummary()
@@ -543,12 +545,31 @@ def reread_months(settings: Settings, months: list[str] | None = None) -> Reread
                     f"{current.name}: re-reading would change {abs(rows)} rows and {changed} person keys (is "
                     "LDIS_PSEUDONYM_KEY the key these rows were read with?); the part is kept as it was")
 
+        summary.months = sorted(months_read)
+        _forget_audits(settings.validated_dir, summary.months)
         _in_parallel(lambda c: _write_part(con, folder, c[1], c[2], by_path, c[0], same_rows_and_people),
                      chunks, lambda c: c[2])
-    summary.months = sorted(months_read)
-    for month in summary.months:  # their typed values may have changed: each month is audited again
-        shutil.rmtree(settings.validated_dir / "incident_month_audit" / f"month={month}", ignore_errors=True)
     return summary
+
+
+def rereads_by_month(validated: Path) -> list[tuple[str, int]]:
+    """(month, times re-read) of the months `ldis reread-incidents` typed again."""
+    if not (validated / "incident_month_rereads").is_dir():
+        return []
+    return [(str(m), int(n)) for m, n in rawstore.read(validated, "incident_month_rereads").iter_rows()]
+
+
+def _forget_audits(validated: Path, months: list[str]) -> None:
+    """The months' typed values may change: each loses its audit record and counts one re-read more
+    (its fingerprint changes, so the month sensor's run key is new)."""
+    counts = dict(rereads_by_month(validated))
+    for month in months:
+        counts[month] = counts.get(month, 0) + 1
+    rawstore.replace_partition(validated, "incident_month_rereads", pl.DataFrame(
+        {"month": list(counts), "rereads": list(counts.values())},
+        schema={"month": pl.String, "rereads": pl.Int64}), "current")
+    for month in months:
+        shutil.rmtree(validated / "incident_month_audit" / f"month={month}", ignore_errors=True)
 
 
 # --------------------------------------------------------------------------------------------- bed days

@@ -164,6 +164,9 @@ VALIDATED_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     # the incident feed month by month (lib/incident_months.py): what validation judged in each month
     # (versions received, the last file that added one), replaced whole by each validation...
     "incident_months": {"month": pl.String, "versions": pl.Int64, "last_archive_seq": pl.Int64},
+    # ...how many times `ldis reread-incidents` typed each month again (part of its fingerprint: the
+    # versions are the same, but their typed values may not be, so the month is audited again)...
+    "incident_month_rereads": {"month": pl.String, "rereads": pl.Int64},
     # ...and each month's audit, one partition per month (month=YYYY-MM), replaced by re-auditing it:
     # GX's incident_feed suite on the month's versions against the SQL quarantine
     "incident_month_audit": {

@@ -59,7 +59,8 @@ def _expired_sql(settings: Settings, cutoff: dt.date) -> str:
     incident id (quarantined, I01: it belongs to no incident) when its own update is. Unreadable
     dates never expire a record."""
     rows = rawstore.glob(settings.raw_dir, "incident_rows")
-    before = f"timestamptz '{cutoff.isoformat()} 00:00:00+00'"
+    # the cutoff day begins at midnight in England (two records of one local day expire together)
+    before = f"timezone('Europe/London', timestamp '{cutoff.isoformat()} 00:00:00')"
     return f"""
         with versions as (
             select file_hash, row_number, provider_code, incident_id, record_updated_at
@@ -141,7 +142,11 @@ def _retain_monthly_aggregates(settings: Settings, plan: RetentionPlan) -> None:
     """Copy the affected provider-months of restrictive_practice_monthly into `retained_monthly`."""
     if not plan.months or not settings.working_db.exists():
         return
-    target = settings.validated_dir / "retained_monthly" / f"retained-{plan.cutoff.isoformat()}.parquet"
+    # a file per run (a second run with the same cutoff must not replace the first's cells: their
+    # detail is gone), written under a temporary name and renamed, so it is whole or absent
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+    target = settings.validated_dir / "retained_monthly" / f"retained-{plan.cutoff.isoformat()}-{stamp}.parquet"
+    temporary = target.with_name(f".{target.name}.tmp")
     target.parent.mkdir(parents=True, exist_ok=True)
     months = ", ".join(f"('{p}', '{m}')" for p, m in plan.months)
     with duckdb.connect(str(settings.working_db), read_only=True) as con:
@@ -150,5 +155,6 @@ def _retain_monthly_aggregates(settings: Settings, plan: RetentionPlan) -> None:
                 select provider_code, month, intervention_type, incidents, people, total_minutes
                 from marts.restrictive_practice_monthly
                 where (provider_code, month) in (select * from (values {months}))
-            ) to '{target}' (format parquet)
+            ) to '{temporary}' (format parquet)
         """).fetchall()
+    os.replace(temporary, target)

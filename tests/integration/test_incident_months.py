@@ -157,6 +157,39 @@ def test_rereading_a_month_types_its_parts_again_from_the_archive(settings: Sett
     assert again.rows == before.height and raw_rows(settings).equals(before)
 
 
+def test_a_reread_month_gets_a_run_key_never_used_before(settings: Settings) -> None:
+    """Dagster never runs a run key twice: after a re-read (same versions, maybe other typed values)
+    the sensor must ask for the month's audit under a new key, and again after a second re-read."""
+    with DagsterInstance.ephemeral() as instance:
+        used = {r.run_key for r in _sensor(settings, instance).run_requests}
+        months_lib.audit_months(settings, list(months_lib.months_to_audit(settings.validated_dir)))
+        for rereads in (1, 2):
+            incidents.reread_months(settings, ["2020-06"])
+            requests = {r.partition_key: r.run_key for r in _sensor(settings, instance).run_requests}
+            assert "2020-06" in requests and requests["2020-06"].endswith(f"r{rereads}")
+            assert not set(requests.values()) & used
+            used |= set(requests.values())
+            months_lib.audit_months(settings, list(requests))
+            assert months_lib.months_to_audit(settings.validated_dir) == {}
+
+
+def test_a_reread_that_stops_part_way_leaves_its_months_to_audit(settings: Settings, monkeypatch) -> None:
+    months_lib.audit_months(settings, list(months_lib.months_to_audit(settings.validated_dir)))
+    real_write = incidents._write_part
+
+    def write(con, folder, header, paths, by_path, replacing=None, check=None):
+        if len(paths) == 1:  # P2's one-file part fails (disk full, interrupted...); the other is written
+            raise OSError("no space left on device")
+        return real_write(con, folder, header, paths, by_path, replacing, check)
+
+    monkeypatch.setattr(incidents, "_write_part", write)
+    with pytest.raises(OSError):
+        incidents.reread_months(settings)
+    stale = months_lib.months_to_audit(settings.validated_dir)
+    assert set(stale) == set(months_lib.indexed_months(settings.validated_dir))  # every month: audited again
+    assert all(fingerprint.endswith("r1") for fingerprint in stale.values())
+
+
 def test_rereading_with_another_key_is_refused_and_changes_nothing(settings: Settings) -> None:
     before_parts = parts(settings)
     other = make_settings(settings.landing, settings.warehouse, settings.reports, settings.state,

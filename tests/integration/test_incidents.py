@@ -354,7 +354,8 @@ def test_retention_dry_run_changes_nothing_and_delete_keeps_monthly_aggregates(w
 
     original, _ = world
     shutil.copytree(original.state, tmp_path / "state")
-    settings = make_settings(original.landing, tmp_path / "w.duckdb", tmp_path / "reports", tmp_path / "state",
+    shutil.copytree(original.landing, tmp_path / "landing")
+    settings = make_settings(tmp_path / "landing", tmp_path / "w.duckdb", tmp_path / "reports", tmp_path / "state",
                              pseudonym_key=KEY)
     files_before = {p: p.stat().st_mtime_ns for p in settings.state.rglob("*") if p.is_file()}
     plan = retention.plan_retention(settings, dt.date(2023, 1, 1))  # cutoff 2020-01-01
@@ -376,6 +377,40 @@ def test_retention_dry_run_changes_nothing_and_delete_keeps_monthly_aggregates(w
     retained = rawstore.read(settings.validated_dir, "retained_monthly")
     assert retained.filter((pl.col("provider_code") == "P1") & (pl.col("month") == "2019-06"))[
         ["intervention_type", "incidents", "total_minutes"]].rows() == [("07", 2, 50.0)]
+    # the same cutoff again, after a late 2019 record: the first run's cells stay (their detail is gone)
+    first = set(retained.select("provider_code", "month").iter_rows())
+    write_feed(settings.landing, "P2", "late.csv", [row("L1", 1, "2019-03-01T10:00:00", "2019-03-01T10:05:00")])
+    run_incidents(settings)
+    again = retention.plan_retention(settings, dt.date(2023, 1, 1))
+    assert again.months == [("P2", "2019-03")]
+    retention.apply_retention(settings, again)
+    kept = rawstore.read(settings.validated_dir, "retained_monthly")
+    assert first <= set(kept.select("provider_code", "month").iter_rows())
+    assert len(list((settings.validated_dir / "retained_monthly").glob("retained-2020-01-01-*.parquet"))) == 2
+
+
+def test_retention_cutoff_is_midnight_in_england(tmp_path: Path) -> None:
+    """Two records last updated on 1 June 2020 in England (00:35 and 01:35 BST, i.e. 23:35 on 31 May
+    and 00:35 UTC) are one local day: three years on, on 1 June 2023, neither has expired yet."""
+    from orchestration.lib import retention
+
+    landing = tmp_path / "landing"
+    build_landing(landing)
+    write_feed(landing, "P3", "june.csv", [row("EARLY", 1, "2020-06-01T00:30:00", "2020-06-01T00:35:00"),
+                                           row("LATER", 1, "2020-06-01T01:30:00", "2020-06-01T01:35:00")])
+    settings = make_settings(landing, tmp_path / "w.duckdb", tmp_path / "reports", tmp_path / "state",
+                             pseudonym_key=KEY)
+    settings.ensure_dirs()
+    run_incidents(settings)
+
+    def expired(today: dt.date) -> set[str]:
+        with duckdb.connect() as con:
+            return {i for (i,) in con.execute(
+                f"select incident_id from ({retention._expired_sql(settings, retention.cutoff_date(today))})"
+            ).fetchall()} & {"EARLY", "LATER"}
+
+    assert expired(dt.date(2023, 6, 1)) == set()
+    assert expired(dt.date(2023, 6, 2)) == {"EARLY", "LATER"}
 
 
 def test_gx_suite_and_sql_quarantine_the_same_rows(world) -> None:
