@@ -128,7 +128,12 @@ def apply_retention(settings: Settings, plan: RetentionPlan) -> None:
                 ) to '{temporary}' (format parquet, compression zstd)
             """).fetchall()
             os.replace(temporary, part)
-    for file_hash in plan.archive_files:
+        # an archived file goes only when no row of it is left: a file received since the plan may
+        # have kept one of its incidents (a later update), and a row never loses its bytes
+        left = {h for (h,) in con.execute(
+            f"select distinct file_hash from read_parquet('{rawstore.glob(settings.raw_dir, 'incident_rows')}', "
+            "union_by_name = true)").fetchall()}
+    for file_hash in (h for h in plan.archive_files if h not in left):
         path = settings.archive_dir / file_hash[:2] / file_hash
         if path.exists():
             path.chmod(0o644)

@@ -389,6 +389,32 @@ def test_retention_dry_run_changes_nothing_and_delete_keeps_monthly_aggregates(w
     assert len(list((settings.validated_dir / "retained_monthly").glob("retained-2020-01-01-*.parquet"))) == 2
 
 
+def test_retention_keeps_the_bytes_of_a_file_an_update_since_the_plan_kept_rows_of(world, tmp_path: Path) -> None:
+    """D1 (P5's only file, 2019) is planned for deletion; before the delete, P5 sends D1 again with a
+    2022 update. Both versions stay, and so does the archived file the old one was read from."""
+    import shutil
+
+    from orchestration.lib import retention
+
+    original, _ = world
+    shutil.copytree(original.state, tmp_path / "state")
+    shutil.copytree(original.landing, tmp_path / "landing")
+    settings = make_settings(tmp_path / "landing", tmp_path / "w.duckdb", tmp_path / "reports", tmp_path / "state",
+                             pseudonym_key=KEY)
+    plan = retention.plan_retention(settings, dt.date(2023, 1, 1))
+    files = rawstore.read(settings.raw_dir, "incident_files")
+    d1_file = files.filter(pl.col("landing_path") == "incidents/P5/2019-09.csv")["file_hash"][0]
+    assert d1_file in plan.archive_files
+    write_feed(settings.landing, "P5", "update.csv", [
+        row("D1", 1, "2019-09-01T10:00:00", "2019-09-01T10:05:00", updated="2022-06-01T09:00:00", itype="14")])
+    run_incidents(settings)
+    retention.apply_retention(settings, plan)
+    raw = rawstore.read(settings.raw_dir, "incident_rows")
+    assert raw.filter(pl.col("incident_id") == "D1").height == 2
+    assert (settings.archive_dir / d1_file[:2] / d1_file).exists()
+    assert all((settings.archive_dir / h[:2] / h).exists() for h in raw["file_hash"].unique().to_list())
+
+
 def test_retention_cutoff_is_midnight_in_england(tmp_path: Path) -> None:
     """Two records last updated on 1 June 2020 in England (00:35 and 01:35 BST, i.e. 23:35 on 31 May
     and 00:35 UTC) are one local day: three years on, on 1 June 2023, neither has expired yet."""
