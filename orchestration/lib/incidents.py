@@ -710,7 +710,7 @@ def prepared_rows_sql(source: str) -> str:
     `unparsed_fields` names the identifying fields sent but not readable (for I01). `person_ref`
     becomes `person_key` (needs `register_london` and `register_person_key` on the connection):
     the key function is called on the source's distinct people and joined back (per 10 million
-    rows that saves ~5 CPU s against calling it on every row, even with its cache: the cost was
+    rows that saves ~4 CPU s against calling it on every row, even with its cache: the cost was
     DuckDB handing each row to Python, not the HMAC)."""
     naive = ", ".join(f"try_cast(r.{c} as timestamp) as {n}_naive, "
                       f"coalesce({_has_offset(f'r.{c}')}, false) as {n}_offset" for c, n in _INSTANT_COLUMNS)
