@@ -44,7 +44,6 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from orchestration.lib import rawstore
 from orchestration.lib.archive import Archive, Receipt
@@ -340,27 +339,23 @@ def _chunk_select(header: tuple[str, ...], paths: list[str], receipts: dict[str,
             f"on src.filename = f.archive_file")
 
 
-def register_person_key(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, str]:
+def register_person_key(con: duckdb.DuckDBPyConnection, key: str) -> dict[tuple[str, str], str]:
     """`ldis_person_key(provider_code, person_ref)` on the connection: the HMAC computed in Python
-    once per distinct person (cached across the batch's files), not per row. `prepared_rows_sql`
-    calls it on each chunk's distinct people and joins the keys back; DuckDB hands it a vector of
-    pairs at a time, whose distinct pairs are looked up and the keys spread back by position."""
-    cache: dict[str, str] = {}
+    once per distinct person (cached across the batch's files), not per row: `prepared_rows_sql`
+    calls it on each chunk's distinct people only and joins the keys back."""
+    cache: dict[tuple[str, str], str] = {}
 
     def keys(providers: pa.Array, refs: pa.Array) -> pa.Array:
-        pairs = pc.binary_join_element_wise(providers, refs, ":")
-        distinct = pc.unique(pairs)
-        values = []
-        for pair in distinct.to_pylist():
-            if pair is None:
+        values: list[str | None] = []
+        for provider, ref in zip(providers.to_pylist(), refs.to_pylist(), strict=True):
+            if provider is None or ref is None:
                 values.append(None)
                 continue
-            value = cache.get(pair)
-            if value is None:  # a person not seen before: keyed from the row's own two values
-                at = pc.index(pairs, pair).as_py()
-                value = cache[pair] = person_key(key, providers[at].as_py(), refs[at].as_py())
+            value = cache.get((provider, ref))
+            if value is None:
+                value = cache[(provider, ref)] = person_key(key, provider, ref)
             values.append(value)
-        return pc.take(pa.array(values, pa.string()), pc.index_in(pairs, distinct))
+        return pa.array(values, pa.string())
 
     con.create_function("ldis_person_key", keys, ["VARCHAR", "VARCHAR"], "VARCHAR", type="arrow",
                         side_effects=False)
