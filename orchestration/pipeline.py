@@ -192,14 +192,14 @@ def _audit_incident_months(settings: Settings, instance, report: RunReport, time
     from orchestration.lib import incident_months as months_lib
     from orchestration.lib import rawstore
 
-    for month in months_lib.gone_partitions(settings.validated_dir,
-                                            instance.get_dynamic_partitions(incident_months.name)):
+    new, gone = months_lib.partition_changes(settings.validated_dir,
+                                             instance.get_dynamic_partitions(incident_months.name))
+    for month in gone:
         instance.delete_dynamic_partition(incident_months.name, month)
     stale = list(months_lib.months_to_audit(settings.validated_dir))
     if not stale:
         return
-    instance.add_dynamic_partitions(incident_months.name, months_lib.new_partitions(
-        settings.validated_dir, instance.get_dynamic_partitions(incident_months.name)))
+    instance.add_dynamic_partitions(incident_months.name, new)
     keys = instance.get_dynamic_partitions(incident_months.name)
     for stretch in _stretches(keys, set(stale)):
         timed("incident_months", "incident_months_job", tags={ASSET_PARTITION_RANGE_START_TAG: stretch[0],

@@ -59,19 +59,15 @@ def indexed_months(validated: Path) -> list[str]:
     return sorted(rawstore.read(validated, "incident_months")["month"].to_list())
 
 
-def new_partitions(validated: Path, known: list[str]) -> list[str]:
-    """The months validation found that are not yet partitions (in order)."""
-    existing = set(known)
-    return [month for month in indexed_months(validated) if month not in existing]
-
-
-def gone_partitions(validated: Path, known: list[str]) -> list[str]:
-    """The partitions whose month validation no longer holds a version of (retention deleted them):
-    their audit records are gone with them, so the partitions go too. None before a validation."""
+def partition_changes(validated: Path, known: list[str]) -> tuple[list[str], list[str]]:
+    """(new, gone): the months validation found that are not yet partitions (in order), and the
+    partitions whose month it no longer holds a version of (retention deleted them; their audit
+    records went with them, so the partitions go too). Neither before a validation."""
     if not (validated / "incident_months").is_dir():
-        return []
-    held = set(indexed_months(validated))
-    return [month for month in known if month not in held]
+        return [], []
+    held = indexed_months(validated)
+    existing, kept = set(known), set(held)
+    return [month for month in held if month not in existing], [month for month in known if month not in kept]
 
 
 def _batches(months: list[str], sizes: dict[str, int]) -> list[list[str]]:

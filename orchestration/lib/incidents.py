@@ -34,7 +34,7 @@ import itertools
 import os
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -563,6 +563,11 @@ def _forget_audits(validated: Path, months: list[str]) -> None:
     rawstore.replace_partition(validated, "incident_month_rereads", pl.DataFrame(
         {"month": list(counts), "rereads": list(counts.values())},
         schema={"month": pl.String, "rereads": pl.Int64}), "current")
+    _drop_audits(validated, months)
+
+
+def _drop_audits(validated: Path, months: Iterable[str]) -> None:
+    """Delete the months' audit records (their partitions of incident_month_audit)."""
     for month in months:
         shutil.rmtree(validated / "incident_month_audit" / f"month={month}", ignore_errors=True)
 
@@ -971,9 +976,8 @@ def write_month_index(index: pl.DataFrame, validated: Path) -> int:
     rawstore.replace_partition(validated, "incident_months", index, "current")
     # a month left without versions (retention deleted them) keeps no audit
     months = set(index["month"].to_list())
-    for audit in (validated / "incident_month_audit").glob("month=*"):
-        if audit.name.removeprefix("month=") not in months:
-            shutil.rmtree(audit)
+    audited = (audit.name.removeprefix("month=") for audit in (validated / "incident_month_audit").glob("month=*"))
+    _drop_audits(validated, [month for month in audited if month not in months])
     return index.height
 
 

@@ -39,12 +39,10 @@ def incident_month_sensor(context: SensorEvaluationContext, ldis: LdisSettings) 
     retention emptied stops being a partition."""
     validated = ldis.get().validated_dir
     stale = months_lib.months_to_audit(validated)
-    known = context.instance.get_dynamic_partitions(incident_months.name)
-    new = months_lib.new_partitions(validated, known) if stale else []
-    gone = months_lib.gone_partitions(validated, known)
+    new, gone = months_lib.partition_changes(validated, context.instance.get_dynamic_partitions(incident_months.name))
     return SensorResult(
         run_requests=[RunRequest(partition_key=month, run_key=f"audit:{month}:{fingerprint}")
                       for month, fingerprint in stale.items()],
-        dynamic_partitions_requests=([incident_months.build_add_request(new)] if new else [])
+        dynamic_partitions_requests=([incident_months.build_add_request(new)] if new and stale else [])
         + ([incident_months.build_delete_request(gone)] if gone else []),
     )
