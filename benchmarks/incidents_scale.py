@@ -158,10 +158,10 @@ def stage_equivalent_floor(landing: Path, cells: Path) -> None:
     """The equivalent floor; its cells are written to `cells` (Parquet) for the comparison."""
     import duckdb
 
-    from orchestration.lib.incidents import INTERVENTION_TYPES, REASONS
+    from orchestration.lib.incidents import INTERVENTION_TYPES, REASONS, sql_literal
 
     def listed(codes: tuple[str, ...]) -> str:
-        return ", ".join(f"'{code}'" for code in codes)
+        return ", ".join(sql_literal(code) for code in codes)
 
     with duckdb.connect() as con:
         con.execute("set TimeZone = 'UTC'")
